@@ -1,0 +1,80 @@
+/* hier.c: every installed path with its type, owner, group and mode */
+#include "auto.h"
+#include "hier.h"
+
+#define BIN(n, m)  { 'f', "bin/" n, "bin/" n, U_ROOT, OWNER_SAME, m }
+#define MAN(sec, n) { 'f', "doc/man/man" sec "/" n "." sec, "man/" n "." sec, \
+                      U_ROOT, OWNER_SAME, 0644 }
+
+const struct hier hier[] = {
+    { 'd', "", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "bin", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "control", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "users", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "alias", 0, U_ALIAS, G_OTHER, 0755 },
+    { 'd', "doc", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "doc/man", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "doc/man/man1", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "doc/man/man5", 0, U_ROOT, OWNER_SAME, 0755 },
+    { 'd', "doc/man/man8", 0, U_ROOT, OWNER_SAME, 0755 },
+
+    /* the queue (DESIGN section 5); mail-queue runs as kirimq:kirim */
+    { 'd', "queue", 0, U_QUEUE, G_QUEUE, 0750 },
+    { 'd', "queue/pid", 0, U_QUEUE, G_QUEUE, 0700 },
+    { 's', "queue/mess", 0, U_QUEUE, G_QUEUE, 0750 },
+    { 's', "queue/intd", 0, U_QUEUE, G_QUEUE, 0700 },
+    { 's', "queue/todo", 0, U_QUEUE, G_QUEUE, 0750 },
+    { 's', "queue/info", 0, U_SEND, G_QUEUE, 0700 },
+    { 's', "queue/local", 0, U_SEND, G_QUEUE, 0700 },
+    { 's', "queue/remote", 0, U_SEND, G_QUEUE, 0700 },
+    { 'd', "queue/bounce", 0, U_SEND, G_QUEUE, 0700 },
+    { 'd', "queue/lock", 0, U_QUEUE, G_QUEUE, 0750 },
+    { 'z', "queue/lock/tcpto", 0, U_REMOTE, G_QUEUE, 0644 },
+    { 'z', "queue/lock/sendmutex", 0, U_SEND, G_QUEUE, 0600 },
+    { 'p', "queue/lock/trigger", 0, U_SEND, G_QUEUE, 0620 },
+
+    /* programs: only mail-queue is set-id, to kirimq:kirim, never root */
+    { 'f', "bin/mail-queue", "bin/mail-queue", U_QUEUE, G_QUEUE, 06711 },
+    BIN("kirim-install", 0755),
+    BIN("kirim-instcheck", 0755),
+
+    MAN("8", "mail-queue"),
+    MAN("5", "kirim-queue"),
+};
+
+const unsigned int hier_count = sizeof hier / sizeof hier[0];
+
+#include <grp.h>
+#include <pwd.h>
+#include "fmt.h"
+
+int
+hier_ids(const struct hier *h, uid_t *uid, gid_t *gid)
+{
+    struct passwd *pw = getpwnam(auto_users[h->owner]);
+    struct group *gr;
+
+    if (!pw) return 0;
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    if (h->group != OWNER_SAME) {
+        if (!(gr = getgrnam(auto_groups[h->group]))) return 0;
+        *gid = gr->gr_gid;
+    }
+    return 1;
+}
+
+int
+hier_path(stralloc *sa, const char *destdir, const char *path, long sub)
+{
+    char num[FMT_ULONG];
+    size_t n;
+
+    if (!stralloc_copys(sa, destdir) || !stralloc_cats(sa, auto_home)) return 0;
+    if (*path && (!stralloc_append(sa, "/") || !stralloc_cats(sa, path))) return 0;
+    if (sub >= 0) {
+        n = fmt_ulong(num, (unsigned long)sub);
+        if (!stralloc_append(sa, "/") || !stralloc_catb(sa, num, n)) return 0;
+    }
+    return stralloc_0(sa);
+}

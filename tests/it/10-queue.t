@@ -1,0 +1,101 @@
+#!/bin/sh
+# 10-queue.t: mail-queue stores messages durably and refuses bad input cleanly
+. "$(dirname "$0")/lib.sh"
+kirim_instance
+Q=$H/bin/mail-queue
+nul() { printf 'F%s\0' "$1"; shift; for r in "$@"; do printf 'T%s\0' "$r"; done; printf '\0'; }
+
+printf 'Subject: hello\n\nbody line\n' > "$T/msg"
+nul a@example.org b@example.org c@example.net > "$T/env"
+"$Q" < "$T/msg" 1< "$T/env"
+is "$?" 0 "a good message is accepted"
+is "$(qcount todo)" 1 "one todo entry"
+is "$(qcount mess)" 1 "one mess file"
+is "$(ls "$H/queue/pid" | wc -l | tr -d ' ')" 0 "pid file removed"
+m=$(find "$H/queue/mess" -type f)
+id=${m##*/}
+is "$m" "$H/queue/mess/$((id % 23))/$id" "mess name is split/inode"
+is "$(stat -c %i "$m")" "$id" "id is the inode number"
+sed -n 1p "$m" | grep -q "^Received: (kirim [0-9]* invoked by uid $(id -u)); [A-Z][a-z][a-z], [0-9]* [A-Z][a-z][a-z] 20[0-9][0-9] [0-9:]* +0000$"
+ok $? "Received line names the invoking uid"
+is "$(tail -n +2 "$m")" "$(cat "$T/msg")" "message stored byte for byte"
+t=$(find "$H/queue/todo" -type f)
+i=$(find "$H/queue/intd" -type f)
+is "$(stat -c %i "$t")" "$(stat -c %i "$i")" "todo is a link to intd"
+is "${t##*/}" "$id" "todo is named by the message id"
+printf 'u%s\0p' "$(id -u)" > "$T/want"
+head -c "$(wc -c < "$T/want")" "$t" | cmp -s - "$T/want"
+ok $? "envelope starts with the uid"
+tail -c "$(wc -c < "$T/env")" "$t" | cmp -s - "$T/env"
+ok $? "envelope stored as given"
+is "$(stat -c %a "$m")" 640 "mess file mode 640"
+if isroot; then
+    is "$(stat -c %U:%G "$m")" kirimq:kirim "mess owned by kirimq:kirim"
+    is "$(stat -c %U:%G "$t")" kirimq:kirim "envelope owned by kirimq:kirim"
+    # a user with no special rights can queue mail
+    chmod 644 "$T/msg" "$T/env"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$Q" < "$T/msg" 1< "$T/env"
+    is "$?" 0 "nobody can queue through the set-id mail-queue"
+    is "$(qcount todo)" 2 "nobody's message has a todo entry"
+    f=$(ls -t $(find "$H/queue/mess" -type f) | head -1)
+    sed -n 1p "$f" | grep -q "invoked by uid $(id -u nobody))"
+    ok $? "Received line names nobody's uid"
+else
+    skip "not root" "ownership kirimq:kirim"; skip "not root" "ownership envelope"
+    skip "not root" "queue as nobody"; skip "not root" "todo as nobody"
+    skip "not root" "Received uid of nobody"
+fi
+
+# refusals leave nothing behind
+clean_state() {
+    n_todo=$(qcount todo); n_mess=$(qcount mess); n_intd=$(qcount intd)
+}
+same_state() {
+    [ "$(qcount todo)" = "$n_todo" ] && [ "$(qcount mess)" = "$n_mess" ] &&
+    [ "$(qcount intd)" = "$n_intd" ] && [ -z "$(ls "$H/queue/pid")" ]
+}
+refuse() {    # refuse CODE NAME (stdin: message, fd 3: envelope)
+    clean_state
+    "$Q" 1<&3
+    is "$?" "$1" "$2: exit $1"
+    same_state; ok $? "$2: nothing left in the queue"
+}
+printf 'F\0Tx@y' > "$T/e"
+refuse 54 "envelope without final NUL" < "$T/msg" 3< "$T/e"
+printf 'Fa@b\0Tx@y\0' > "$T/e"
+refuse 54 "envelope missing the end marker" < "$T/msg" 3< "$T/e"
+nul "$(head -c 1001 /dev/zero | tr '\0' a)@example.org" x@y > "$T/e"
+refuse 11 "over-long sender" < "$T/msg" 3< "$T/e"
+nul a@b "$(head -c 1200 /dev/zero | tr '\0' b)@example.org" > "$T/e"
+refuse 11 "over-long recipient" < "$T/msg" 3< "$T/e"
+printf 'Xa@b\0\0' > "$T/e"
+refuse 91 "envelope not starting with F" < "$T/msg" 3< "$T/e"
+printf 'Fa@b\0Rx@y\0\0' > "$T/e"
+refuse 91 "bad envelope letter" < "$T/msg" 3< "$T/e"
+: > "$T/e"
+refuse 54 "empty envelope" < "$T/msg" 3< "$T/e"
+nul a@b x@y > "$T/e"
+refuse 54 "message unreadable (a directory on fd 0)" < "$T" 3< "$T/e"
+# a writer that dies before the envelope: the message looks short, the envelope is missing
+printf 'Subject: cut\n\npart' > "$T/cut"
+refuse 54 "writer died before the envelope" < "$T/cut" 3</dev/null
+
+# a full disk: the queue on a tiny tmpfs (root only)
+if isroot && mount -t tmpfs -o size=256k,mode=0750 tmpfs "$H/queue" 2>/dev/null; then
+    MOUNTS="$H/queue"
+    (cd "$T/build" && bin/kirim-install >/dev/null)
+    head -c 1048576 /dev/urandom | base64 > "$T/big"
+    clean_state
+    "$Q" < "$T/big" 3< "$T/env" 1<&3
+    is "$?" 53 "full disk: exit 53"
+    same_state; ok $? "full disk: nothing left in the queue"
+    "$Q" < "$T/msg" 1< "$T/env"
+    is "$?" 0 "after a refusal the queue still takes mail"
+    umount "$H/queue"; MOUNTS=
+else
+    skip "needs root and tmpfs" "full disk: exit 53"
+    skip "needs root and tmpfs" "full disk: nothing left"
+    skip "needs root and tmpfs" "queue works after disk full"
+fi
+
+done_testing
