@@ -99,6 +99,22 @@ install(const struct hier *h, const char *destdir)
     }
 }
 
+/* like mkdir -p for the directories above conf-home (under destdir) */
+static void
+mkparents(const char *destdir)
+{
+    size_t i;
+
+    if (!hier_path(&path, destdir, "", -1)) die_nomem();
+    for (i = 1; i < path.len - 1; ++i) {
+        if (path.s[i] != '/') continue;
+        path.s[i] = 0;
+        if (mkdir(path.s, 0755) == -1 && errno != EEXIST)
+            die_temp("unable to mkdir ", path.s);
+        path.s[i] = '/';
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,6 +128,8 @@ main(int argc, char **argv)
     }
     if (argc > 2) die_usage("kirim-install [-n] [destdir]");
     if (argc == 2) destdir = argv[1];
+    umask(022);
+    mkparents(destdir);
     umask(077);
     for (i = 0; i < hier_count; ++i) install(&hier[i], destdir);
     return 0;
