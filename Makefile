@@ -50,10 +50,10 @@ src/libkirim.a: $(LIBOBJ)
 
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
-	$(LDL) -o $@ $< src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) -lowfat
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
-	$(LDL) -o $@ $< src/libkirim.a -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
