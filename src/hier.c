@@ -40,6 +40,8 @@ const struct hier hier[] = {
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
+    MAN("8", "kirim-install"),
+    MAN("8", "kirim-instcheck"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];

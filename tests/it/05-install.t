@@ -36,6 +36,22 @@ else
     for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do skip "not root" "ownership check $i"; done
 fi
 
+# make setup (root): default control files and the alias user's .qmail files
+if isroot; then
+    for f in me defaultdomain plusdomain locals rcpthosts; do
+        [ -s "$H/control/$f" ]; ok $? "setup wrote control/$f"
+    done
+    grep -qx localhost "$H/control/rcpthosts"; ok $? "rcpthosts lists localhost"
+    for a in postmaster root mailer-daemon; do
+        is "$(stat -c %U "$H/alias/.qmail-$a" 2>/dev/null)" alias "alias/.qmail-$a exists, owned by alias"
+    done
+    echo custom.example > "$H/control/me"
+    (cd "$B" && sh scripts/setup.sh "") >/dev/null 2>&1
+    is "$(cat "$H/control/me")" custom.example "setup never overwrites a control file"
+else
+    for i in 1 2 3 4 5 6 7 8 9 10; do skip "not root" "setup check $i"; done
+fi
+
 # drift is caught
 chmod 755 "$H/queue/pid"
 out=$(cd "$B" && bin/kirim-instcheck 2>&1); r=$?
