@@ -37,11 +37,22 @@ const struct hier hier[] = {
     { 'f', "bin/mail-queue", "bin/mail-queue", U_QUEUE, G_QUEUE, 06711 },
     BIN("kirim-install", 0755),
     BIN("kirim-instcheck", 0755),
+    BIN("sendmail", 0755),
+    BIN("maildirmake", 0755),
+    BIN("mail-qstat", 0755),
+    BIN("mail-qread", 0755),
+    BIN("mail-showctl", 0755),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
     MAN("8", "kirim-install"),
     MAN("8", "kirim-instcheck"),
+    MAN("8", "sendmail"),
+    MAN("1", "maildirmake"),
+    MAN("8", "mail-qstat"),
+    MAN("8", "mail-qread"),
+    MAN("8", "mail-showctl"),
+    MAN("5", "kirim-control"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];
