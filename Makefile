@@ -61,6 +61,7 @@ man/%: doc/%.in conf-home
 
 install: all
 	bin/kirim-install "$(DESTDIR)"
+	sh scripts/services.sh "$(DESTDIR)"
 instcheck:
 	bin/kirim-instcheck "$(DESTDIR)"
 

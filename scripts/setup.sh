@@ -30,6 +30,7 @@ for u in "$uqueue" "$uremote" "$usend"; do adduser_ "$u" "$gqueue" "$home"; done
 getent passwd "$uroot" >/dev/null || { echo "setup: no user $uroot" >&2; exit 1; }
 
 bin/kirim-install "$destdir"
+sh scripts/services.sh "$destdir"
 
 ctl=$destdir$home/control
 put() {   # file content: only when absent

@@ -1,0 +1,35 @@
+#!/bin/sh
+# services.sh: write the supervise/runsv service directory for mail-start
+# (conf-home/service/send, with a multilog logger). Never overwrites a file.
+# Usage: sh scripts/services.sh [destdir]   (from the build directory, as root)
+set -e
+destdir=$1
+home=$(head -1 conf-home)
+set -- $(head -8 conf-users)
+ulog=$3
+gother=$(sed -n 2p conf-groups)
+svc=$destdir$home/service/send
+
+put() {   # file mode content: only when absent
+    [ -e "$1" ] && return 0
+    printf '%s\n' "$3" > "$1.tmp"
+    chmod "$2" "$1.tmp"
+    mv "$1.tmp" "$1"
+    echo "services: wrote ${1#$destdir}"
+}
+
+mkdir -p "$svc/log/env" "$svc/log/main"
+chmod 755 "$destdir$home/service" "$svc" "$svc/log" "$svc/log/env"
+put "$svc/run" 755 "#!/bin/sh
+# mail-send, mail-lspawn, mail-clean (and mail-rspawn) wired by mail-start
+exec 2>&1
+exec env - PATH=\"$home/bin:/usr/bin:/bin\" $home/bin/mail-start"
+put "$svc/log/env/LOGSIZE" 644 "1000000"
+put "$svc/log/env/LOGCOUNT" 644 "20"
+put "$svc/log/run" 755 "#!/bin/sh
+# multilog as $ulog: timestamped, rotated logs in ./main; sizes in ./env
+exec envdir ./env sh -c 'exec setuidgid $ulog multilog t s\"\$LOGSIZE\" n\"\$LOGCOUNT\" ./main'"
+if [ "$(id -u)" = 0 ]; then
+    chown "$ulog:$gother" "$svc/log/main"
+fi
+chmod 750 "$svc/log/main"

@@ -1,0 +1,213 @@
+/* dsn.c: build the text of an RFC 3464 bounce */
+#include "byte.h"
+#include "date822.h"
+#include "dsn.h"
+
+#define DIAGMAX 900             /* keep header lines far below 998 */
+
+static int
+cats(stralloc *sa, const char *s)
+{
+    return stralloc_cats(sa, s);
+}
+
+static int
+catdate(stralloc *sa, time_t t)
+{
+    char d[DATE822_LEN];
+    size_t n = date822_fmt(d, t);
+
+    return stralloc_catb(sa, d, n);
+}
+
+static int
+isdigit_(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* digits at s (at most 3); their count, 0 when none */
+static size_t
+digits(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len && i < 3 && isdigit_(s[i]); ++i) ;
+    return i;
+}
+
+size_t
+dsn_status(char *out, const char *text, size_t len)
+{
+    size_t i, a, b, best = 0, blen = 0;
+
+    for (i = 0; i + 6 <= len; ++i) {
+        if (text[i] != '#' || text[i + 1] != '5' || text[i + 2] != '.') continue;
+        a = digits(text + i + 3, len - i - 3);
+        if (!a || i + 3 + a >= len || text[i + 3 + a] != '.') continue;
+        b = digits(text + i + 4 + a, len - i - 4 - a);
+        if (!b) continue;
+        best = i + 1;
+        blen = 3 + a + b;
+    }
+    if (!blen) { byte_copy(out, 5, "5.0.0"); return 5; }
+    byte_copy(out, blen, text + best);
+    return blen;
+}
+
+size_t
+dsn_hdrlen(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len && s[0] == '\n') return 1;
+    for (i = 1; i < len; ++i)
+        if (s[i] == '\n' && s[i - 1] == '\n') return i + 1;
+    return len;
+}
+
+/* one line: LF becomes "/", other controls "?", cut at max */
+static int
+catline(stralloc *sa, const char *s, size_t len, size_t max)
+{
+    size_t i;
+    char c;
+
+    if (len > max) len = max;
+    for (i = 0; i < len; ++i) {
+        c = s[i];
+        if (c == '\n') c = '/';
+        else if ((unsigned char)c < 32 || (unsigned char)c >= 127) c = '?';
+        if (!stralloc_append(sa, &c)) return 0;
+    }
+    return 1;
+}
+
+/* text as lines, each indented, controls but LF made "?" */
+static int
+catindent(stralloc *sa, const char *s, size_t len)
+{
+    size_t i;
+    char c;
+
+    if (!cats(sa, "    ")) return 0;
+    for (i = 0; i < len; ++i) {
+        c = s[i];
+        if (c == '\n') {
+            if (i + 1 == len) break;
+            if (!cats(sa, "\n    ")) return 0;
+            continue;
+        }
+        if (((unsigned char)c < 32 && c != '\t') || (unsigned char)c >= 127) c = '?';
+        if (!stralloc_append(sa, &c)) return 0;
+    }
+    return cats(sa, "\n");
+}
+
+static int
+boundary(stralloc *sa, const struct dsn *d, const char *type)
+{
+    return cats(sa, "\n--") && cats(sa, d->boundary) && cats(sa, "\n")
+        && cats(sa, "Content-Type: ") && cats(sa, type) && cats(sa, "\n\n");
+}
+
+/* next pair of recs at *pos: 1 found, 0 end */
+static int
+nextrec(const char *recs, size_t len, size_t *pos, const char **a,
+        size_t *alen, const char **t, size_t *tlen)
+{
+    size_t i = *pos;
+
+    if (i >= len) return 0;
+    *a = recs + i;
+    for (*alen = 0; i + *alen < len && recs[i + *alen]; ++*alen) ;
+    i += *alen + 1;
+    *t = recs + (i < len ? i : len);
+    for (*tlen = 0; i + *tlen < len && recs[i + *tlen]; ++*tlen) ;
+    *pos = i + *tlen + 1;
+    return 1;
+}
+
+/* 1 when the address at index pos was already seen before it */
+static int
+seen(const char *recs, size_t len, size_t upto, const char *a, size_t alen)
+{
+    size_t pos = 0, blen, tl;
+    const char *b, *t;
+
+    while (pos < upto && nextrec(recs, len, &pos, &b, &blen, &t, &tl))
+        if (b != a && blen == alen && byte_equal(a, alen, b)) return 1;
+    return 0;
+}
+
+static int
+human(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
+{
+    size_t pos = 0, start, alen, tlen;
+    const char *a, *t;
+
+    if (!cats(sa, "This is the mail system at ") || !cats(sa, d->me)
+        || !cats(sa, ".\n\nYour message could not be delivered to the "
+                 "recipients below.\nThe failures are permanent: the "
+                 "message will not be tried again.\n")) return 0;
+    for (start = pos; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); start = pos) {
+        if (seen(recs, len, start, a, alen)) continue;
+        if (!cats(sa, "\n<") || !catline(sa, a, alen, DIAGMAX)
+            || !cats(sa, ">:\n") || !catindent(sa, t, tlen)) return 0;
+    }
+    return 1;
+}
+
+static int
+percipient(stralloc *sa, const char *a, size_t alen, const char *t, size_t tlen)
+{
+    char st[16];
+    size_t n = dsn_status(st, t, tlen);
+    int smtp = tlen >= 3 && isdigit_(t[0]) && isdigit_(t[1]) && isdigit_(t[2]);
+
+    return cats(sa, "\nFinal-Recipient: rfc822; ") && catline(sa, a, alen, DIAGMAX)
+        && cats(sa, "\nAction: failed\nStatus: ") && stralloc_catb(sa, st, n)
+        && cats(sa, smtp ? "\nDiagnostic-Code: smtp; " : "\nDiagnostic-Code: x-kirim; ")
+        && catline(sa, t, tlen, DIAGMAX) && cats(sa, "\n");
+}
+
+static int
+status(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
+{
+    size_t pos = 0, start, alen, tlen;
+    const char *a, *t;
+
+    if (!cats(sa, "Reporting-MTA: dns; ") || !cats(sa, d->me)
+        || !cats(sa, "\nArrival-Date: ") || !catdate(sa, d->arrival)
+        || !cats(sa, "\n")) return 0;
+    for (start = pos; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); start = pos) {
+        if (seen(recs, len, start, a, alen)) continue;
+        if (!percipient(sa, a, alen, t, tlen)) return 0;
+    }
+    return 1;
+}
+
+int
+dsn_head(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
+{
+    if (!cats(sa, "Date: ") || !catdate(sa, d->now)
+        || !cats(sa, "\nFrom: Mail Delivery System <") || !cats(sa, d->from)
+        || !cats(sa, ">\nTo: <") || !cats(sa, d->to)
+        || !cats(sa, ">\nSubject: Undelivered mail returned to sender"
+                 "\nAuto-Submitted: auto-replied\nMIME-Version: 1.0"
+                 "\nContent-Type: multipart/report; report-type=delivery-status;"
+                 "\n boundary=\"") || !cats(sa, d->boundary)
+        || !cats(sa, "\"\n\nThis is a MIME-formatted delivery status notification.\n"))
+        return 0;
+    if (!boundary(sa, d, "text/plain; charset=us-ascii")) return 0;
+    if (!human(sa, d, recs, len)) return 0;
+    if (!boundary(sa, d, "message/delivery-status")) return 0;
+    if (!status(sa, d, recs, len)) return 0;
+    return boundary(sa, d, d->whole ? "message/rfc822" : "text/rfc822-headers");
+}
+
+int
+dsn_tail(stralloc *sa, const struct dsn *d)
+{
+    return cats(sa, "\n--") && cats(sa, d->boundary) && cats(sa, "--\n");
+}

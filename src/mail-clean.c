@@ -1,0 +1,166 @@
+/* mail-clean: remove queue files that only kirimq may remove, on mail-send's request */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "buffer.h"
+#include "fmt.h"
+#include "scan.h"
+#include "stralloc.h"
+#include "auto.h"
+#include "die.h"
+#include "qname.h"
+
+#define PID_EVERY 3600          /* look at pid/ this often */
+#define PID_AGE (36 * 3600)     /* mail-queue gives up after 24 hours */
+#define REQMAX 64               /* "M" + a number + NUL */
+
+static stralloc fn;
+
+/* remove dir/S/id; 1 removed or already gone */
+static int
+rm(const char *dir, unsigned long id)
+{
+    if (!qname(&fn, dir, id)) die_nomem();
+    if (unlink(fn.s) == 0 || errno == ENOENT) return 1;
+    warn_sys("unable to remove ", fn.s);
+    return 0;
+}
+
+/* sync the directory of dir/S/id, so that a removal survives a crash */
+static int
+syncdir(const char *dir, unsigned long id)
+{
+    int fd, r;
+
+    if (!qname(&fn, dir, id)) die_nomem();
+    while (fn.len && fn.s[fn.len - 1] != '/') --fn.len;
+    fn.s[fn.len - 1] = 0;
+    fd = open(fn.s, O_RDONLY | O_DIRECTORY);
+    if (fd == -1) { warn_sys("unable to open ", fn.s); return 0; }
+    r = fsync(fd);
+    close(fd);
+    if (r == -1) warn_sys("unable to sync ", fn.s);
+    return r == 0;
+}
+
+/* T: the message left todo (mail-send wrote info/local/remote) */
+static int
+clean_todo(unsigned long id)
+{
+    return rm("todo", id) && syncdir("todo", id) && rm("intd", id);
+}
+
+/* M: the message is finished */
+static int
+clean_mess(unsigned long id)
+{
+    int ok = rm("mess", id);
+
+    ok = rm("intd", id) && ok;
+    return rm("todo", id) && ok;
+}
+
+static void
+clean_pid(time_t now)
+{
+    struct dirent *d;
+    struct stat st;
+    DIR *dp = opendir("pid");
+
+    if (!dp) { warn_sys("unable to open pid"); return; }
+    while ((d = readdir(dp))) {
+        if (d->d_name[0] == '.') continue;
+        if (!stralloc_copys(&fn, "pid/") || !stralloc_cats(&fn, d->d_name)
+            || !stralloc_0(&fn)) die_nomem();
+        if (lstat(fn.s, &st) == -1 || !S_ISREG(st.st_mode)) continue;
+        if (st.st_mtime + PID_AGE > now) continue;
+        if (unlink(fn.s) == -1 && errno != ENOENT) warn_sys("unable to remove ", fn.s);
+    }
+    closedir(dp);
+}
+
+static void
+reply(int ok)
+{
+    ssize_t w;
+
+    do w = write(1, ok ? "+" : "-", 1); while (w == -1 && errno == EINTR);
+    if (w != 1) die_temp("unable to write to mail-send");
+}
+
+/* one request "T id NUL" or "M id NUL" */
+static void
+request(const char *s, size_t len)
+{
+    unsigned long id;
+
+    if (len < 2 || scan_ulong(s + 1, &id) != len - 1) {
+        warn_x("bad request");
+        reply(0);
+        return;
+    }
+    if (s[0] == 'T') reply(clean_todo(id));
+    else if (s[0] == 'M') reply(clean_mess(id));
+    else { warn_x("bad request"); reply(0); }
+}
+
+/* wait for input at most until the next pid/ clean; 0 on EOF */
+static int
+readsome(stralloc *in, time_t *next)
+{
+    struct pollfd p;
+    time_t now;
+    ssize_t r;
+    int w;
+
+    for (;;) {
+        now = time(0);
+        if (now >= *next) { clean_pid(now); *next = now + PID_EVERY; }
+        p.fd = 0;
+        p.events = POLLIN;
+        w = (int)(*next - now);
+        r = poll(&p, 1, w * 1000);
+        if (r == -1 && errno != EINTR) die_temp("unable to poll");
+        if (r <= 0) continue;
+        if (!stralloc_readyplus(in, 256)) die_nomem();
+        r = read(0, in->s + in->len, 256);
+        if (r == -1) { if (errno == EINTR || errno == EAGAIN) continue; die_temp("unable to read requests"); }
+        if (r == 0) return 0;
+        in->len += (size_t)r;
+        return 1;
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    static stralloc in;
+    time_t next = 0;
+    size_t i, j;
+
+    (void)argv;
+    progname = "mail-clean";
+    if (argc != 1) die_usage("mail-clean");
+    signal(SIGPIPE, SIG_IGN);
+    umask(077);
+    if (chdir(auto_home) == -1) die_temp("unable to chdir to ", auto_home);
+    if (chdir("queue") == -1) die_temp("unable to chdir to the queue");
+    while (readsome(&in, &next)) {
+        for (i = 0; ; i = j + 1) {
+            for (j = i; j < in.len && in.s[j]; ++j) ;
+            if (j >= in.len) break;
+            request(in.s + i, j - i);
+        }
+        if (i) {
+            for (j = i; j < in.len; ++j) in.s[j - i] = in.s[j];
+            in.len -= i;
+        }
+        if (in.len > REQMAX) die_tempx("request too long");
+    }
+    return 0;
+}

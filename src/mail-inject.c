@@ -1,0 +1,275 @@
+/* mail-inject: read a message on stdin, fix its header, hand it to the queue */
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "buffer.h"
+#include "byte.h"
+#include "str.h"
+#include "stralloc.h"
+#include "addrlist.h"
+#include "auto.h"
+#include "ctldefault.h"
+#include "die.h"
+#include "headerfix.h"
+#include "qclient.h"
+
+#define USAGE "mail-inject [-n] [-a|-h|-t] [-f sender] [-F fullname] [address ...]"
+#define HEADERMAX 1048576   /* bytes of header held in memory, at most */
+#define CHUNK 65536
+
+/* where recipients come from; 0: the arguments if any, else the header */
+#define FROM_ARGS 'a'
+#define FROM_HEADER 'h'
+#define FROM_BOTH 't'
+
+struct opts {
+    int print;              /* -n */
+    int mode;               /* 0, FROM_ARGS, FROM_HEADER, FROM_BOTH */
+    const char *sender;     /* -f; 0: not given */
+    const char *fullname;   /* -F; 0: not given */
+    char **addrs;           /* the address arguments, null-ended */
+};
+
+struct config {
+    stralloc defaulthost, defaultdomain, plusdomain, idhost;
+};
+
+static const char *
+optvalue(char *rest, char **argv, int *i)
+{
+    if (*rest) return rest;
+    if (!argv[*i + 1]) die_usage(USAGE);
+    return argv[++*i];
+}
+
+static void
+opts_parse(struct opts *o, int argc, char **argv)
+{
+    int i;
+    char *a;
+
+    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; ++i) {
+        if (str_equal(argv[i], "--")) { ++i; break; }
+        for (a = argv[i] + 1; *a; ++a) {
+            if (*a == 'n') o->print = 1;
+            else if (*a == 'a' || *a == 'h' || *a == 't') o->mode = *a;
+            else if (*a == 'f') { o->sender = optvalue(a + 1, argv, &i); break; }
+            else if (*a == 'F') { o->fullname = optvalue(a + 1, argv, &i); break; }
+            else die_usage(USAGE);
+        }
+    }
+    o->addrs = argv + i;
+    if (o->mode == FROM_HEADER && *o->addrs)
+        die_perm("-h takes recipients from the header only, not from arguments");
+}
+
+static void
+config_line(stralloc *sa, const char *name)
+{
+    if (ctldefault_line(sa, name) == -1)
+        die_temp("unable to read ", auto_home, "/control/", name);
+    if (!stralloc_0(sa)) die_nomem();
+}
+
+static void
+config_read(struct config *c)
+{
+    if (chdir(auto_home) == -1) die_temp("unable to chdir to ", auto_home);
+    config_line(&c->defaulthost, "defaulthost");
+    config_line(&c->defaultdomain, "defaultdomain");
+    config_line(&c->plusdomain, "plusdomain");
+    config_line(&c->idhost, "idhost");
+}
+
+static const char *
+env_first(const char *a, const char *b, const char *c)
+{
+    const char *v;
+
+    if ((v = getenv(a)) && *v) return v;
+    if (b && (v = getenv(b)) && *v) return v;
+    if (c && (v = getenv(c)) && *v) return v;
+    return 0;
+}
+
+static const char *
+user_name(void)
+{
+    const char *u = env_first("MAILUSER", "USER", "LOGNAME");
+    struct passwd *pw;
+
+    if (u) return u;
+    pw = getpwuid(getuid());
+    return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
+}
+
+static void
+settings(struct headerfix *hf, const struct opts *o, const struct config *c)
+{
+    struct timeval tv;
+    const char *host = env_first("MAILHOST", 0, 0);
+
+    gettimeofday(&tv, 0);
+    byte_zero(hf, sizeof *hf);
+    hf->user = user_name();
+    hf->host = host ? host : c->defaulthost.s;
+    hf->fullname = o->fullname ? o->fullname : env_first("MAILNAME", "NAME", 0);
+    hf->idhost = c->idhost.s;
+    hf->hosts.defaulthost = c->defaulthost.s;
+    hf->hosts.defaultdomain = c->defaultdomain.s;
+    hf->hosts.plusdomain = c->plusdomain.s;
+    hf->when = tv.tv_sec;
+    hf->pid = (unsigned long)getpid();
+    hf->seq = (unsigned long)tv.tv_usec;
+    hf->rcpts = o->mode == FROM_HEADER || o->mode == FROM_BOTH
+                || (o->mode == 0 && !*o->addrs);
+}
+
+/* read fd 0 into msg until the header has ended (or end of input);
+   msg may then hold the start of the body as well */
+static void
+header_read(stralloc *msg)
+{
+    size_t pos = 0, n;
+    int first = 1;
+    ssize_t r;
+
+    for (;;) {
+        if (!stralloc_readyplus(msg, CHUNK)) die_nomem();
+        while ((n = byte_chr(msg->s + pos, msg->len - pos, '\n')) < msg->len - pos) {
+            if (headerfix_line(msg->s + pos, n + 1, first) == HF_END) return;
+            pos += n + 1;
+            first = 0;
+        }
+        if (pos < msg->len && headerfix_line(msg->s + pos, msg->len - pos, first) == HF_END)
+            return;
+        if (msg->len >= HEADERMAX)
+            die_perm("message header longer than 1048576 bytes: refused");
+        do r = read(0, msg->s + msg->len, CHUNK); while (r == -1 && errno == EINTR);
+        if (r == -1) die_temp("unable to read the message");
+        if (r == 0) return;
+        msg->len += (size_t)r;
+    }
+}
+
+/* each address of s, completed, onto rcpt */
+static void
+rcpt_add(stralloc *rcpt, const char *s, const struct addrlist_hosts *h)
+{
+    static stralloc list;
+    size_t i;
+
+    list.len = 0;
+    if (addrlist_parse(s, str_len(s), &list) == -1) die_nomem();
+    for (i = 0; i < list.len; i += str_len(list.s + i) + 1)
+        if (addrlist_qualify(rcpt, list.s + i, str_len(list.s + i), h) == -1
+            || !stralloc_0(rcpt)) die_nomem();
+}
+
+/* -f's address, or user@defaulthost; "" and "<>" are the null sender */
+static void
+sender_make(stralloc *sender, const struct opts *o, const struct headerfix *hf)
+{
+    static stralloc a;
+    size_t n;
+
+    a.len = 0;
+    if (o->sender) {
+        if (addrlist_parse(o->sender, str_len(o->sender), &a) == -1) die_nomem();
+        if (!a.len) return;
+        n = str_len(a.s);       /* the first address */
+    } else {
+        if (!addrlist_catlocal(&a, hf->user, str_len(hf->user))
+            || !stralloc_append(&a, "@")) die_nomem();
+        n = a.len;
+    }
+    if (addrlist_qualify(sender, a.s, n, &hf->hosts) == -1) die_nomem();
+}
+
+/* the rest of fd 0, to put */
+static void
+body_copy(void (*put)(void *, const char *, size_t), void *arg)
+{
+    static char buf[CHUNK];
+    ssize_t r;
+
+    for (;;) {
+        do r = read(0, buf, sizeof buf); while (r == -1 && errno == EINTR);
+        if (r == -1) die_temp("unable to read the message");
+        if (r == 0) return;
+        put(arg, buf, (size_t)r);
+    }
+}
+
+static void
+stdout_put(void *arg, const char *s, size_t n)
+{
+    (void)arg;
+    if (buffer_put(buffer_1, s, n) == -1) die_temp("unable to write the message");
+}
+
+static void
+queue_put(void *arg, const char *s, size_t n)
+{
+    qclient_put(arg, s, n);
+}
+
+static void __attribute__((noreturn))
+message_print(const stralloc *head, const stralloc *msg, size_t body)
+{
+    stdout_put(0, head->s, head->len);
+    stdout_put(0, msg->s + body, msg->len - body);
+    body_copy(stdout_put, 0);
+    if (buffer_flush(buffer_1) == -1) die_temp("unable to write the message");
+    _exit(0);
+}
+
+static void __attribute__((noreturn))
+message_queue(const stralloc *head, const stralloc *msg, size_t body,
+              const stralloc *sender, const stralloc *rcpt)
+{
+    static struct qclient q;
+    const char *err;
+    size_t i;
+    int code;
+
+    if (qclient_open(&q) == -1) die_temp("unable to start the queue");
+    qclient_put(&q, head->s, head->len);
+    qclient_put(&q, msg->s + body, msg->len - body);
+    body_copy(queue_put, &q);
+    qclient_from(&q, sender->s, sender->len);
+    for (i = 0; i < rcpt->len; i += str_len(rcpt->s + i) + 1)
+        qclient_to(&q, rcpt->s + i, str_len(rcpt->s + i));
+    err = qclient_close(&q, &code);
+    if (!*err) _exit(0);
+    if (*err == 'D') die_perm(err + 1);
+    die_tempx(err + 1);
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct config c;
+    static stralloc msg, head, rcpt, sender;
+    struct opts o = { 0, 0, 0, 0, 0 };
+    struct headerfix hf;
+    size_t body;
+    char **a;
+
+    progname = "mail-inject";
+    if (argc < 1) die_usage(USAGE);
+    opts_parse(&o, argc, argv);
+    config_read(&c);
+    settings(&hf, &o, &c);
+
+    header_read(&msg);
+    if (headerfix_run(&hf, msg.s, msg.len, &head, &rcpt, &body) == -1) die_nomem();
+    if (o.mode != FROM_HEADER)
+        for (a = o.addrs; *a; ++a) rcpt_add(&rcpt, *a, &hf.hosts);
+    if (o.print) message_print(&head, &msg, body);
+    if (!rcpt.len) die_perm("no recipients");
+    sender_make(&sender, &o, &hf);
+    message_queue(&head, &msg, body, &sender, &rcpt);
+}

@@ -1,0 +1,62 @@
+#!/bin/bash
+# 20-inject.t: 1,000 messages from 10 concurrent mail-inject processes are all
+# queued byte for byte, each with a todo entry, with the table's owners and modes
+. "$(dirname "$0")/lib.sh"
+kirim_instance
+N=${INJECT_N:-1000}
+P=10
+mkdir "$T/msgs"
+chmod 755 "$T/msgs"
+for i in $(seq 1 "$N"); do
+    # a body that is different in every message, with long and dotted lines
+    { printf 'From: sender%s@example.org\nTo: rcpt%s@example.net\nSubject: message %s\nDate: Sat, 28 Nov 2026 07:00:00 +0000\nMessage-ID: <m%s@test>\n\n' "$i" "$i" "$i" "$i"
+      printf '.leading dot\n..two dots\nline %s\n' "$i"
+      head -c $((200 + i * 7 % 3000)) /dev/urandom | base64 -w 76; } > "$T/msgs/$i"
+done
+
+run_injector() {   # every P-th message starting at $1
+    i=$1
+    while [ "$i" -le "$N" ]; do
+        "$H/bin/mail-inject" -f "s$i@example.org" "r$i@example.net" < "$T/msgs/$i" ||
+            echo "inject $i failed" >> "$T/failures"
+        i=$((i + P))
+    done
+}
+if isroot; then
+    # an ordinary user, not root, is the one injecting
+    for p in $(seq 1 $P); do
+        setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c \
+            "$(declare -f run_injector); H='$H' T='$T' N=$N P=$P run_injector $p" &
+        PIDS="$PIDS $!"
+    done
+else
+    for p in $(seq 1 $P); do run_injector "$p" & PIDS="$PIDS $!"; done
+fi
+wait
+[ ! -s "$T/failures" ]; ok $? "all $N mail-inject runs exited 0"
+is "$(qcount todo)" "$N" "$N todo entries"
+is "$(qcount mess)" "$N" "$N messages"
+
+# every message is in the queue exactly as sent, after the headers mail-inject keeps
+bad=0 seen=0
+for m in $(find "$H/queue/mess" -type f); do
+    i=$(sed -n 's/^Subject: message //p' "$m" | head -1)
+    [ -n "$i" ] || { bad=$((bad + 1)); continue; }
+    seen=$((seen + 1))
+    # the body (after the first empty line) is byte-identical
+    cmp -s <(sed '1,/^$/d' "$m") <(sed '1,/^$/d' "$T/msgs/$i") || { bad=$((bad + 1)); diag "message $i differs"; }
+    e="$H/queue/todo/${m#"$H/queue/mess/"}"
+    tr '\0' '\n' < "$e" | grep -qx "Tr$i@example.net" || { bad=$((bad + 1)); diag "envelope $i wrong"; }
+done
+is "$seen" "$N" "every message found once"
+is "$bad" 0 "bodies byte for byte, envelopes right"
+if isroot; then
+    is "$(find "$H/queue/mess" "$H/queue/todo" -type f ! -user kirimq | wc -l | tr -d ' ')" 0 "all queue files owned by kirimq"
+    is "$(find "$H/queue/mess" "$H/queue/todo" -type f ! -group kirim | wc -l | tr -d ' ')" 0 "all queue files in group kirim"
+else
+    skip "not root" "owner kirimq"; skip "not root" "group kirim"
+fi
+is "$(find "$H/queue/mess" "$H/queue/todo" -type f ! -perm 640 | wc -l | tr -d ' ')" 0 "all queue files mode 640"
+(cd "$T/build" && bin/kirim-instcheck) >/dev/null 2>&1
+ok $? "instcheck still passes"
+done_testing

@@ -1,0 +1,75 @@
+/* dsn_t.c: bounce text: status codes, header length, the report's parts */
+#include "stralloc.h"
+#include "str.h"
+#include "dsn.h"
+#include "t.h"
+
+static int
+has(const stralloc *sa, const char *s)
+{
+    size_t n = strlen(s), i;
+
+    for (i = 0; i + n <= sa->len; ++i)
+        if (!memcmp(sa->s + i, s, n)) return 1;
+    return 0;
+}
+
+static size_t
+count(const stralloc *sa, const char *s)
+{
+    size_t n = strlen(s), i, c = 0;
+
+    for (i = 0; i + n <= sa->len; ++i)
+        if (!memcmp(sa->s + i, s, n)) ++c;
+    return c;
+}
+
+int
+main(void)
+{
+    static stralloc sa;
+    char st[16];
+    size_t n;
+    const char recs[] = "a@x.org\0Sorry, no mailbox here by that name. (#5.1.1)\0"
+                        "b@y.org\0line one\nline two\0"
+                        "a@x.org\0again\0"
+                        "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0";
+    struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
+                     "kirim-b-1", 0, 86400, 1 };
+
+    n = dsn_status(st, "no such user (#5.1.1)", 21);
+    is_buf(st, n, "5.1.1", "status from #5.x.y");
+    n = dsn_status(st, "temporary (#4.2.2)", 18);
+    is_buf(st, n, "5.0.0", "a #4 code gives 5.0.0");
+    n = dsn_status(st, "plain text", 10);
+    is_buf(st, n, "5.0.0", "no code gives 5.0.0");
+    n = dsn_status(st, "(#5.1.1) then (#5.2.22)", 23);
+    is_buf(st, n, "5.2.22", "the last code wins");
+    n = dsn_status(st, "#5.", 3);
+    is_buf(st, n, "5.0.0", "cut code ignored");
+    n = dsn_status(st, "x #5.1234.1", 11);
+    is_buf(st, n, "5.0.0", "four digits are not a code");
+
+    ok(dsn_hdrlen("A: b\nC: d\n\nbody\n", 16) == 11, "header ends at the empty line");
+    ok(dsn_hdrlen("A: b\n", 5) == 5, "no body: all of it");
+    ok(dsn_hdrlen("\nbody", 5) == 1, "empty header");
+
+    ok(dsn_head(&sa, &d, recs, sizeof recs - 1), "head built");
+    ok(dsn_tail(&sa, &d), "tail built");
+    ok(has(&sa, "Content-Type: multipart/report; report-type=delivery-status;\n boundary=\"kirim-b-1\""), "multipart/report");
+    ok(has(&sa, "\nTo: <s@src.example>\n"), "To: the sender");
+    ok(has(&sa, "From: Mail Delivery System <MAILER-DAEMON@mx.example>"), "From: bouncefrom");
+    ok(has(&sa, "Reporting-MTA: dns; mx.example\nArrival-Date: Thu, 1 Jan 1970 00:00:00 +0000\n"), "per-message fields");
+    ok(has(&sa, "\nFinal-Recipient: rfc822; a@x.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: x-kirim; Sorry"), "first recipient");
+    ok(has(&sa, "Status: 5.0.0\nDiagnostic-Code: x-kirim; line one/line two\n"), "newlines become / in the report");
+    ok(has(&sa, "Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1"), "SMTP reply gives smtp;");
+    ok(count(&sa, "Final-Recipient: rfc822; a@x.org") == 1, "repeated address reported once");
+    ok(has(&sa, "<b@y.org>:\n    line one\n    line two\n"), "human part indents lines");
+    ok(has(&sa, "\n--kirim-b-1\nContent-Type: message/rfc822\n\n"), "whole message part");
+    ok(sa.len > 14 && !memcmp(sa.s + sa.len - 15, "\n--kirim-b-1--\n", 15), "closing boundary");
+    d.whole = 0;
+    stralloc_zero(&sa);
+    dsn_head(&sa, &d, recs, sizeof recs - 1);
+    ok(has(&sa, "Content-Type: text/rfc822-headers\n\n"), "headers-only part");
+    return done_testing();
+}
