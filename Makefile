@@ -57,7 +57,8 @@ tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
-	sed 's|@HOME@|$(HOME_)|g' $< > $@
+	sed -e 's|@HOME@|$(HOME_)|g' \
+	    -e '1s|^\(\.TH [^ ]* [1-8]\) ""|\1 "'"$$(date -u -r $< +%Y-%m-%d)"'"|' $< > $@
 
 install: all
 	bin/kirim-install "$(DESTDIR)"
