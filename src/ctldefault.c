@@ -38,6 +38,8 @@ const struct ctldefault ctldefault[] = {
     { "percenthack", CTL_LIST, 0, 0, "none" },
     { "badmailfrom", CTL_LIST, 0, 0, "none" },
     { "badrcptto", CTL_LIST, 0, 0, "none" },
+    { "maxrcpt", CTL_NUM, "100", 0, "recipients in one SMTP transaction" },
+    { "maxlinelength", CTL_NUM, "1000", 0, "octets in an SMTP DATA line, CRLF included; 0: no limit" },
     { "defaultdelivery", CTL_LINE, "./Maildir/", 0, "./Maildir/" },
 };
 

@@ -165,6 +165,18 @@ qclient_close(struct qclient *q, int *code)
     return s;
 }
 
+void
+qclient_abort(struct qclient *q)
+{
+    int wstat;
+    pid_t r;
+
+    if (q->fdm != -1) close(q->fdm);
+    close(q->fde);
+    close(q->fdc);
+    do r = waitpid(q->pid, &wstat, 0); while (r == -1 && errno == EINTR);
+}
+
 const char *
 qclient_errstr(int code)
 {

@@ -25,6 +25,9 @@ void qclient_to(struct qclient *q, const char *s, size_t len);
 /* "" when queued; else "D..." (permanent) or "Z..." (temporary) text;
    *code gets the queue's exit code */
 const char *qclient_close(struct qclient *q, int *code);
+/* give up: close the pipes before the envelope is complete, so the
+   queue program removes what it wrote, and wait for it */
+void qclient_abort(struct qclient *q);
 /* one-line message for a mail-queue exit code, with D/Z prefix */
 const char *qclient_errstr(int code);
 

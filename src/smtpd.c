@@ -1,0 +1,567 @@
+/* smtpd.c: one SMTP session: command table, relay checks, strict DATA into the queue */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include "buffer.h"
+#include "byte.h"
+#include "case.h"
+#include "fmt.h"
+#include "str.h"
+#include "ctldefault.h"
+#include "date822.h"
+#include "qclient.h"
+#include "smtpcmd.h"
+#include "smtpdata.h"
+#include "smtpio.h"
+#include "smtpreply.h"
+#include "smtpd.h"
+
+struct session {
+    struct smtpd_config *c;
+    const char *remoteip, *remotehost, *remoteinfo, *relayclient;
+    stralloc helo;
+    int seenhelo, ehlo;
+    int inmail;                 /* MAIL accepted */
+    struct smtppath from;
+    struct smtppath rcpt;       /* scratch for each RCPT */
+    stralloc rcpts;             /* accepted recipients, each NUL-ended */
+    unsigned long nrcpt;
+    unsigned long errors;
+};
+
+static char inbuf[4096], outbuf[4096];
+static buffer in = BUFFER_INIT(smtpio_read, 0, inbuf, sizeof inbuf);
+static buffer out = BUFFER_INIT(smtpio_write, 1, outbuf, sizeof outbuf);
+static stralloc reply_, line;
+
+/* ---- logging and replies ---- */
+
+static void
+logmsg(const struct session *s, const char *first, ...)
+{
+    va_list ap;
+    const char *p;
+
+    buffer_puts(buffer_2, "mail-smtpd: ");
+    buffer_puts(buffer_2, s->remoteip);
+    buffer_puts(buffer_2, ": ");
+    va_start(ap, first);
+    for (p = first; p; p = va_arg(ap, const char *)) buffer_puts(buffer_2, p);
+    va_end(ap);
+    buffer_putsflush(buffer_2, "\n");
+}
+#define logx(s, ...) logmsg((s), __VA_ARGS__, (const char *)0)
+
+static void __attribute__((noreturn))
+bye(int code)
+{
+    buffer_flush(&out);
+    _exit(code);
+}
+
+static void
+put(const stralloc *r)
+{
+    if (buffer_put(&out, r->s, r->len) == -1) _exit(111);
+}
+
+/* one complete reply line: code, enhanced code (or 0), text */
+static void
+reply(const char *code, const char *esc, const char *text)
+{
+    reply_.len = 0;
+    if (!smtpreply_line(&reply_, code, 0, esc, text, str_len(text))) _exit(111);
+    put(&reply_);
+}
+
+static void __attribute__((noreturn))
+die_nomem_smtp(void)
+{
+    reply("421", "4.3.0", "out of memory, closing connection");
+    bye(111);
+}
+
+/* protocol errors count towards SMTPD_ERRMAX */
+static void
+err(struct session *s, const char *code, const char *esc, const char *text)
+{
+    reply(code, esc, text);
+    if (++s->errors >= SMTPD_ERRMAX) {
+        logx(s, "too many bad commands, disconnecting");
+        reply("421", "4.7.0", "too many bad commands, closing connection");
+        bye(100);
+    }
+}
+
+static void __attribute__((noreturn))
+die_io(struct session *s, const char *what)
+{
+    if (errno == ETIMEDOUT) {
+        logx(s, what, " timed out after ", "timeoutsmtpd", " seconds, disconnecting");
+        reply("421", "4.4.2", "timeout, closing connection");
+        bye(111);
+    }
+    logx(s, what, " failed, disconnecting");
+    _exit(111);
+}
+
+/* ---- configuration ---- */
+
+int
+smtpd_config(struct smtpd_config *c, const char **fn)
+{
+    static stralloc greet;
+    int fd;
+
+#define NEED(r, name) do { if ((r) < 0) { *fn = (name); return -1; } } while (0)
+    NEED(ctldefault_me(&c->me), "me");
+    NEED(ctldefault_line(&greet, "smtpgreeting"), "smtpgreeting");
+    if (!stralloc_copy(&c->greeting, &greet)) { *fn = "smtpgreeting"; return -1; }
+    NEED(ctldefault_num(&c->databytes, "databytes"), "databytes");
+    NEED(ctldefault_num(&c->timeout, "timeoutsmtpd"), "timeoutsmtpd");
+    NEED(ctldefault_num(&c->maxrcpt, "maxrcpt"), "maxrcpt");
+    NEED(ctldefault_num(&c->linemax, "maxlinelength"), "maxlinelength");
+    NEED(ctldefault_list(&c->badmailfrom, "badmailfrom"), "badmailfrom");
+    NEED(ctldefault_list(&c->relay.badrcptto, "badrcptto"), "badrcptto");
+    NEED(ctldefault_list(&c->relay.rcpthosts, "rcpthosts"), "rcpthosts");
+    NEED(ctldefault_list(&c->relay.percenthack, "percenthack"), "percenthack");
+    NEED(ctldefault_list(&c->vd.locals, "locals"), "locals");
+    NEED(ctldefault_list(&c->vd.vds, "virtualdomains"), "virtualdomains");
+    NEED(ctldefault_line(&c->vd.noathost, "envnoathost"), "envnoathost");
+#undef NEED
+    fd = open("control/morercpthosts.cdb", O_RDONLY | O_CLOEXEC);
+    if (fd == -1 && errno != ENOENT) { *fn = "morercpthosts.cdb"; return -1; }
+    c->relay.mrhfd = fd;
+    c->relay.vd = &c->vd;
+    return 0;
+}
+
+void
+smtpd_unavailable(const char *why)
+{
+    static unsigned long secs = 1200;
+
+    out.cookie = &secs;
+    buffer_puts(buffer_2, "mail-smtpd: ");
+    buffer_puts(buffer_2, why);
+    buffer_putsflush(buffer_2, "\n");
+    reply("421", "4.3.0", "temporary configuration problem, try again later");
+    bye(111);
+}
+
+/* ---- the commands ---- */
+
+static void
+transaction_reset(struct session *s)
+{
+    s->inmail = 0;
+    s->from.addr.len = 0;
+    s->rcpts.len = 0;
+    s->nrcpt = 0;
+}
+
+static void
+smtp_helo_(struct session *s, const char *arg, size_t len, int ehlo)
+{
+    char num[FMT_ULONG];
+    size_t n;
+
+    if (!len) { err(s, "501", "5.5.4", "HELO and EHLO need a domain name"); return; }
+    if (!stralloc_copyb(&s->helo, arg, len)) die_nomem_smtp();
+    s->seenhelo = 1;
+    s->ehlo = ehlo;
+    transaction_reset(s);
+    reply_.len = 0;
+    if (!ehlo) {
+        if (!smtpreply_line(&reply_, "250", 0, 0, s->c->me.s, s->c->me.len))
+            die_nomem_smtp();
+        put(&reply_);
+        return;
+    }
+    n = fmt_ulong(num, s->c->databytes);
+    if (!smtpreply_line(&reply_, "250", 1, 0, s->c->me.s, s->c->me.len)
+        || !smtpreply_line(&reply_, "250", 1, 0, "PIPELINING", 10)
+        || !smtpreply_line(&reply_, "250", 1, 0, "8BITMIME", 8)
+        || !stralloc_cats(&reply_, "250-SIZE ") || !stralloc_catb(&reply_, num, n)
+        || !stralloc_cats(&reply_, "\r\n")
+        || !smtpreply_line(&reply_, "250", 1, 0, "ENHANCEDSTATUSCODES", 19)
+        || !smtpreply_line(&reply_, "250", 0, 0, "SMTPUTF8", 8))
+        die_nomem_smtp();
+    put(&reply_);
+}
+
+static void
+smtp_helo(struct session *s, const char *arg, size_t len)
+{
+    smtp_helo_(s, arg, len, 0);
+}
+
+static void
+smtp_ehlo(struct session *s, const char *arg, size_t len)
+{
+    smtp_helo_(s, arg, len, 1);
+}
+
+/* a MAIL or RCPT parse failure; what: "sender" or "recipient" */
+static void
+badpath(struct session *s, int r, const char *esc)
+{
+    switch (r) {
+    case SMTPCMD_NOMEM: die_nomem_smtp();
+    case SMTPCMD_SYNTAX: err(s, "501", "5.5.4", "syntax: MAIL FROM:<address> or RCPT TO:<address>"); break;
+    case SMTPCMD_ADDR: err(s, "501", esc, "malformed address"); break;
+    case SMTPCMD_TOOLONG: err(s, "501", esc, "address too long"); break;
+    case SMTPCMD_PARAM: err(s, "555", "5.5.4", "unsupported parameter"); break;
+    case SMTPCMD_PARAMVAL: err(s, "501", "5.5.4", "bad parameter value"); break;
+    case SMTPCMD_8BIT: reply("553", "5.6.7", "non-ASCII address needs SMTPUTF8"); break;
+    }
+}
+
+static void
+smtp_mail(struct session *s, const char *arg, size_t len)
+{
+    int r;
+
+    if (!s->seenhelo) { err(s, "503", "5.5.1", "send EHLO or HELO first"); return; }
+    if (s->inmail) { err(s, "503", "5.5.1", "nested MAIL command"); return; }
+    r = smtpcmd_mail(arg, len, &s->from);
+    if (r != SMTPCMD_OK) { badpath(s, r, "5.1.7"); return; }
+    if (s->from.hassize && s->c->databytes && s->from.size > s->c->databytes) {
+        reply("552", "5.3.4", "message size exceeds the fixed maximum");
+        return;
+    }
+    if (s->from.addr.len && relay_listed(&s->c->badmailfrom, s->from.addr.s, s->from.addr.len)) {
+        logx(s, "badmailfrom refused");
+        reply("553", "5.7.1", "sender refused by local policy");
+        return;
+    }
+    s->inmail = 1;
+    s->rcpts.len = 0;
+    s->nrcpt = 0;
+    reply("250", "2.1.0", "sender ok");
+}
+
+static void
+logrcpt(struct session *s, const char *why)
+{
+    static stralloc a;
+    size_t i;
+
+    if (!stralloc_copy(&a, &s->rcpt.addr) || !stralloc_0(&a)) return;
+    for (i = 0; i + 1 < a.len; ++i)
+        if ((unsigned char)a.s[i] < 32 || a.s[i] == 127) a.s[i] = '?';
+    logx(s, "refused recipient <", a.s, ">: ", why);
+}
+
+static void
+smtp_rcpt(struct session *s, const char *arg, size_t len)
+{
+    int r;
+
+    if (!s->inmail) { err(s, "503", "5.5.1", "send MAIL first"); return; }
+    if (s->c->maxrcpt && s->nrcpt >= s->c->maxrcpt) {
+        reply("452", "4.5.3", "too many recipients");
+        return;
+    }
+    r = smtpcmd_rcpt(arg, len, s->from.utf8, &s->rcpt);
+    if (r != SMTPCMD_OK) { badpath(s, r, "5.1.3"); return; }
+    if (s->rcpt.at == s->rcpt.addr.len) {       /* <postmaster> */
+        if (!stralloc_append(&s->rcpt.addr, "@") || !stralloc_cat(&s->rcpt.addr, &s->c->me))
+            die_nomem_smtp();
+    }
+    switch (relay_rcpt(&s->c->relay, &s->rcpt.addr, s->rcpt.at, s->relayclient)) {
+    case RELAY_OK: break;
+    case RELAY_NOMEM: die_nomem_smtp();
+    case RELAY_DENIED:
+        logrcpt(s, "relaying denied");
+        reply("553", "5.7.1", "relaying denied: that domain is not in my list of allowed rcpthosts");
+        return;
+    case RELAY_BADRCPT:
+        logrcpt(s, "badrcptto");
+        reply("553", "5.7.1", "recipient refused by local policy");
+        return;
+    case RELAY_QUOTEDAT:
+        logrcpt(s, "'@' in local part");
+        reply("553", "5.1.3", "an '@' inside the local part is not accepted");
+        return;
+    case RELAY_NOUSER:
+        logrcpt(s, "no such user");
+        reply("550", "5.1.1", "no mailbox here by that name");
+        return;
+    default:
+        logrcpt(s, "cannot check it now");
+        reply("451", "4.3.0", "unable to check that recipient now, try again later");
+        return;
+    }
+    if (!stralloc_cat(&s->rcpts, &s->rcpt.addr) || !stralloc_0(&s->rcpts)) die_nomem_smtp();
+    ++s->nrcpt;
+    reply("250", "2.1.5", "recipient ok");
+}
+
+static void
+smtp_rset(struct session *s, const char *arg, size_t len)
+{
+    (void)arg; (void)len;
+    transaction_reset(s);
+    reply("250", "2.0.0", "reset");
+}
+
+static void
+smtp_noop(struct session *s, const char *arg, size_t len)
+{
+    (void)s; (void)arg; (void)len;
+    reply("250", "2.0.0", "ok");
+}
+
+static void
+smtp_quit(struct session *s, const char *arg, size_t len)
+{
+    (void)arg; (void)len;
+    reply_.len = 0;
+    if (!smtpreply_line(&reply_, "221", 0, "2.0.0", s->c->me.s, s->c->me.len)) _exit(111);
+    put(&reply_);
+    bye(0);
+}
+
+static void
+smtp_help(struct session *s, const char *arg, size_t len)
+{
+    (void)s; (void)arg; (void)len;
+    reply("214", "2.0.0", "kirim mail-smtpd; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT HELP VRFY; see RFC 5321");
+}
+
+static void
+smtp_vrfy(struct session *s, const char *arg, size_t len)
+{
+    (void)s; (void)arg; (void)len;
+    reply("252", "2.1.5", "cannot VRFY, but send mail and delivery will be attempted");
+}
+
+static void
+smtp_expn(struct session *s, const char *arg, size_t len)
+{
+    (void)s; (void)arg; (void)len;
+    reply("502", "5.5.1", "EXPN is not available");
+}
+
+/* ---- DATA ---- */
+
+/* printable copy of s for a header field */
+static int
+catclean(stralloc *sa, const char *s, size_t len)
+{
+    size_t i;
+    char c;
+
+    if (len > 255) len = 255;
+    for (i = 0; i < len; ++i) {
+        c = s[i];
+        if ((unsigned char)c < 33 || (unsigned char)c > 126 || c == '(' || c == ')') c = '?';
+        if (!stralloc_append(sa, &c)) return 0;
+    }
+    return 1;
+}
+
+static int
+received(struct session *s, stralloc *r)
+{
+    char date[DATE822_LEN];
+    size_t n;
+
+    if (!stralloc_copys(r, "Received: from ")) return 0;
+    if (!catclean(r, s->helo.s, s->helo.len)) return 0;
+    if (!stralloc_cats(r, " (")) return 0;
+    if (s->remoteinfo) {
+        if (!catclean(r, s->remoteinfo, str_len(s->remoteinfo)) || !stralloc_append(r, "@"))
+            return 0;
+    }
+    if (s->remotehost && !catclean(r, s->remotehost, str_len(s->remotehost))) return 0;
+    if (!s->remotehost && !stralloc_cats(r, "unknown")) return 0;
+    if (!stralloc_cats(r, " [") || !catclean(r, s->remoteip, str_len(s->remoteip))) return 0;
+    if (!stralloc_cats(r, "])\n\tby ") || !stralloc_cat(r, &s->c->me)) return 0;
+    if (!stralloc_cats(r, " (kirim mail-smtpd) with ")) return 0;
+    if (!stralloc_cats(r, s->ehlo ? (s->from.utf8 ? "UTF8SMTP" : "ESMTP") : "SMTP")) return 0;
+    if (!stralloc_cats(r, "; ")) return 0;
+    n = date822_fmt(date, time(0));
+    return stralloc_catb(r, date, n) && stralloc_cats(r, "\n");
+}
+
+/* read the rest of the data after the queue gave up: keep the session in step */
+static int
+data_stream(struct session *s, struct smtpdata *d, struct qclient *q, int *qopen)
+{
+    static char chunk[sizeof inbuf];
+    size_t used, olen;
+    ssize_t r;
+
+    while (!d->done) {
+        r = buffer_feed(&in);
+        if (r == 0) {
+            if (*qopen) qclient_abort(q);
+            logx(s, "end of input inside DATA, nothing queued");
+            bye(0);
+        }
+        if (r < 0) {
+            if (*qopen) qclient_abort(q);
+            die_io(s, "read in DATA");
+        }
+        used = smtpdata_feed(d, buffer_peek(&in), (size_t)r, chunk, &olen);
+        buffer_seek(&in, used);
+        if (*qopen && olen) qclient_put(q, chunk, olen);
+        if (*qopen && d->flags) { qclient_abort(q); *qopen = 0; }
+    }
+    return 0;
+}
+
+static void
+data_refused(struct session *s, int flags)
+{
+    char num[FMT_ULONG];
+    size_t n;
+
+    if (flags & SMTPDATA_TOOBIG) {
+        logx(s, "message refused: larger than databytes");
+        reply("552", "5.3.4", "message size exceeds the fixed maximum");
+    } else if (flags & SMTPDATA_HOPS) {
+        logx(s, "message refused: too many Received or Delivered-To lines");
+        reply("554", "5.4.6", "too many hops, this message is looping");
+    } else if (flags & (SMTPDATA_BARELF | SMTPDATA_BARECR)) {
+        logx(s, "message refused: bare ", flags & SMTPDATA_BARELF ? "LF" : "CR", " in the data");
+        reply("554", "5.6.0", flags & SMTPDATA_BARELF
+              ? "bare LF in the data: lines must end with CRLF; message refused"
+              : "bare CR in the data: lines must end with CRLF; message refused");
+    } else {
+        reply_.len = 0;
+        n = fmt_ulong(num, s->c->linemax);
+        if (!stralloc_copys(&line, "line longer than ") || !stralloc_catb(&line, num, n)
+            || !stralloc_cats(&line, " octets in the data; message refused")) die_nomem_smtp();
+        logx(s, "message refused: line too long");
+        if (!smtpreply_line(&reply_, "554", 0, "5.6.0", line.s, line.len)) die_nomem_smtp();
+        put(&reply_);
+    }
+}
+
+static void
+data_queue(struct session *s, struct qclient *q, const struct smtpdata *d)
+{
+    char num[FMT_ULONG], num2[FMT_ULONG];
+    const char *m;
+    size_t i, n;
+    int code;
+
+    qclient_from(q, s->from.addr.s, s->from.addr.len);
+    for (i = 0; i < s->rcpts.len; i += n + 1) {
+        n = str_len(s->rcpts.s + i);
+        qclient_to(q, s->rcpts.s + i, n);
+    }
+    m = qclient_close(q, &code);
+    if (!smtpreply_queue(&reply_, m, (unsigned long)time(0), (unsigned long)q->pid))
+        die_nomem_smtp();
+    n = fmt_ulong(num, (unsigned long)q->pid);
+    num[n] = 0;
+    i = fmt_ulong(num2, (unsigned long)d->size);
+    num2[i] = 0;
+    if (*m) logx(s, "queue refused the message: ", m + 1);
+    else logx(s, "message accepted qp ", num, " bytes ", num2);
+    put(&reply_);
+}
+
+static void
+smtp_data(struct session *s, const char *arg, size_t len)
+{
+    static stralloc recv;
+    struct smtpdata d;
+    struct qclient q;
+    int qopen;
+
+    (void)arg;
+    if (len) { err(s, "501", "5.5.4", "DATA takes no argument"); return; }
+    if (!s->inmail) { err(s, "503", "5.5.1", "send MAIL first"); return; }
+    if (!s->nrcpt) { err(s, "554", "5.5.1", "no valid recipients"); return; }
+    if (qclient_open(&q) == -1) {
+        logx(s, "unable to start the queue program");
+        reply("451", "4.3.0", "unable to queue messages now, try again later");
+        return;
+    }
+    qopen = 1;
+    if (!received(s, &recv)) die_nomem_smtp();
+    qclient_put(&q, recv.s, recv.len);
+    reply("354", 0, "go ahead, end with <CRLF>.<CRLF>");
+    if (buffer_flush(&out) == -1) { qclient_abort(&q); die_io(s, "write"); }
+    smtpdata_init(&d, s->c->databytes, s->c->linemax, SMTPD_HOPMAX);
+    data_stream(s, &d, &q, &qopen);
+    if (d.flags) data_refused(s, d.flags);
+    else data_queue(s, &q, &d);
+    transaction_reset(s);
+}
+
+static const struct command {
+    const char *verb;
+    void (*run)(struct session *, const char *, size_t);
+} commands[] = {
+    { "ehlo", smtp_ehlo }, { "helo", smtp_helo }, { "mail", smtp_mail },
+    { "rcpt", smtp_rcpt }, { "data", smtp_data }, { "rset", smtp_rset },
+    { "noop", smtp_noop }, { "quit", smtp_quit }, { "help", smtp_help },
+    { "vrfy", smtp_vrfy }, { "expn", smtp_expn }, { 0, 0 },
+};
+
+static void
+dispatch(struct session *s, const char *l, size_t len)
+{
+    const char *arg;
+    size_t arglen, v = smtpcmd_split(l, len, &arg, &arglen);
+    const struct command *c;
+
+    for (c = commands; c->verb; ++c)
+        if (v == str_len(c->verb) && !case_diffb(l, v, c->verb)) {
+            c->run(s, arg, arglen);
+            return;
+        }
+    err(s, "500", "5.5.2", "unrecognized command");
+}
+
+static void
+session_env(struct session *s)
+{
+    s->remoteip = getenv("TCPREMOTEIP");
+    if (!s->remoteip || !*s->remoteip) s->remoteip = "local";
+    s->remotehost = getenv("TCPREMOTEHOST");
+    if (s->remotehost && !*s->remotehost) s->remotehost = 0;
+    s->remoteinfo = getenv("TCPREMOTEINFO");
+    if (s->remoteinfo && !*s->remoteinfo) s->remoteinfo = 0;
+    s->relayclient = getenv("RELAYCLIENT");
+}
+
+void
+smtpd_serve(struct smtpd_config *c)
+{
+    static struct session s;
+    int r;
+
+    s.c = c;
+    in.cookie = out.cookie = &c->timeout;
+    session_env(&s);
+    reply_.len = 0;
+    if (!stralloc_cat(&line, &c->greeting) || !stralloc_cats(&line, " ESMTP kirim")
+        || !smtpreply_line(&reply_, "220", 0, 0, line.s, line.len)) die_nomem_smtp();
+    put(&reply_);
+    for (;;) {
+        if (!smtpio_pending(&in) && buffer_flush(&out) == -1) die_io(&s, "write");
+        r = smtpio_getline(&in, &line, SMTPD_CMDMAX);
+        if (r == SMTPIO_EOF) bye(0);
+        if (r == SMTPIO_ERR) die_io(&s, "read");
+        if (r == SMTPIO_LONG) { err(&s, "500", "5.5.2", "line too long"); continue; }
+        if (byte_chr(line.s, line.len, 0) < line.len) {
+            err(&s, "500", "5.5.2", "NUL byte in command refused");
+            continue;
+        }
+        if (byte_chr(line.s, line.len, '\r') < line.len) {
+            err(&s, "500", "5.5.2", "bare CR in command refused");
+            continue;
+        }
+        dispatch(&s, line.s, line.len);
+    }
+}
