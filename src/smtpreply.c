@@ -95,7 +95,8 @@ smtpreply_valid(const char *line, size_t len)
 
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) --len;
     if (len < 10) return 0;
-    if (line[0] < '2' || line[0] > '5' || !isdigit_(line[1]) || !isdigit_(line[2]))
+    if ((line[0] != '2' && line[0] != '4' && line[0] != '5')
+        || !isdigit_(line[1]) || !isdigit_(line[2]))
         return 0;
     if (line[3] != ' ' && line[3] != '-') return 0;
     if (line[4] != line[0]) return 0;

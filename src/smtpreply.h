@@ -22,7 +22,7 @@ int smtpreply_queue(stralloc *out, const char *qmsg, unsigned long when,
                     unsigned long qp);
 
 /* Does line (one reply line, with or without CRLF) look right: three
-   digits whose first is 2-5, ' ' or '-', and an enhanced code whose
+   digits whose first is 2, 4 or 5, ' ' or '-', and an enhanced code whose
    class is the same digit?  1 yes, 0 no.  Used by the tests. */
 int smtpreply_valid(const char *line, size_t len);
 
