@@ -49,6 +49,7 @@ const struct hier hier[] = {
     BIN("mail-qstat", 0755),
     BIN("mail-qread", 0755),
     BIN("mail-showctl", 0755),
+    BIN("mail-smtpd", 0755),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -67,6 +68,7 @@ const struct hier hier[] = {
     MAN("8", "mail-qstat"),
     MAN("8", "mail-qread"),
     MAN("8", "mail-showctl"),
+    MAN("8", "mail-smtpd"),
     MAN("5", "kirim-control"),
 };
 

@@ -111,7 +111,6 @@ refused "sendmail: fatal: unknown option -Z" "unknown option" -Z a@example.net
 refused "sendmail: fatal: unknown option -x" "unknown letter in a group" -tix a@example.net
 refused "no recipients" "no recipients" -i
 refused "no recipients" "no recipients after --" -oi --
-refused "not available yet" "-bs" -bs
 refused "daemon mode" "-bd" -bd
 refused "is not supported" "-bv" -bv a@example.net
 refused "no queue flush" "-q" -q
