@@ -40,7 +40,7 @@ skiproute(const char *s, size_t len, size_t *i)
 
     while (j < len && s[j] == '@') {
         ++j;
-        if (j >= len || !isdomainc((unsigned char)s[j])) return 0;
+        if (j >= len || (!isdomainc((unsigned char)s[j]) && s[j] != '[')) return 0;
         while (j < len && (isdomainc((unsigned char)s[j]) || s[j] == '['
                            || s[j] == ']')) ++j;
         if (j < len && s[j] == ',') { ++j; continue; }

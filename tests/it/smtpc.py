@@ -4,7 +4,7 @@
 usage: smtpc.py HOST PORT [SOURCE-IP] < dialog
 
 Dialog lines:
-  > text     send text + CRLF
+  > text     send text + CRLF (">" alone: an empty line)
   >> text    send text as a Python string literal body (escapes such as
              \\r \\n \\x00 work), nothing added
   >>> N C    send N octets of character C in one stream (for long lines)
@@ -45,6 +45,9 @@ def main():
             s.sendall(data)
             last_cmd = data[:4].decode('latin-1').upper()
             sys.stderr.write('C: %r\n' % data)
+        elif raw == '>':
+            s.sendall(b'\r\n')
+            sys.stderr.write('C: \n')
         elif raw.startswith('> '):
             s.sendall(raw[2:].encode('utf-8') + b'\r\n')
             last_cmd = raw[2:6].upper()

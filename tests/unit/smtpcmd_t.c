@@ -46,6 +46,7 @@ main(void)
     ok(mail("FROM:<@a.example,@b.example:u@c.example>") == SMTPCMD_OK, "two-hop route");
     is_buf(p.addr.s, p.addr.len, "u@c.example", "two-hop route dropped");
     ok(mail("FROM:<@a.example u@c.example>") == SMTPCMD_ADDR, "broken route");
+    ok(mail("FROM:<@[192.0.2.1]:u@c.example>") == SMTPCMD_OK, "route through an address literal");
     ok(mail("FROM:<\"john doe\"@example.org>") == SMTPCMD_OK, "quoted local part");
     is_buf(p.addr.s, p.addr.len, "john doe@example.org", "quotes removed");
     ok(p.at == 8, "at after the quoted part");
