@@ -83,23 +83,26 @@ catline(stralloc *sa, const char *s, size_t len, size_t max)
     return 1;
 }
 
-/* text as lines, each indented, controls but LF made "?" */
+/* text as lines, each indented, controls but LF made "?"; a line longer
+   than DIAGMAX goes on over several lines, so none passes 998 bytes */
 static int
 catindent(stralloc *sa, const char *s, size_t len)
 {
-    size_t i;
+    size_t i, col = 0;
     char c;
 
     if (!cats(sa, "    ")) return 0;
     for (i = 0; i < len; ++i) {
         c = s[i];
-        if (c == '\n') {
-            if (i + 1 == len) break;
+        if (c == '\n' || col == DIAGMAX) {
+            if (c == '\n' && i + 1 == len) break;
             if (!cats(sa, "\n    ")) return 0;
-            continue;
+            col = 0;
+            if (c == '\n') continue;
         }
         if (((unsigned char)c < 32 && c != '\t') || (unsigned char)c >= 127) c = '?';
         if (!stralloc_append(sa, &c)) return 0;
+        ++col;
     }
     return cats(sa, "\n");
 }

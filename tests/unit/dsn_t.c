@@ -24,6 +24,39 @@ count(const stralloc *sa, const char *s)
     return c;
 }
 
+/* the longest line in sa, newline excluded */
+static size_t
+longest(const stralloc *sa)
+{
+    size_t i, col = 0, max = 0;
+
+    for (i = 0; i < sa->len; ++i) {
+        if (sa->s[i] == '\n') col = 0;
+        else if (++col > max) max = col;
+    }
+    return max;
+}
+
+/* found by fuzzing (tests/fuzz/corpus/dsn/long): a 1200-byte text line
+   came out as one line of the human part, past RFC 5322's 998 */
+static void
+test_longline(void)
+{
+    static stralloc sa, recs;
+    struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
+                     "kirim-b-1", 0, 86400, 0 };
+    size_t i;
+
+    stralloc_copys(&recs, "l@x.org");
+    stralloc_0(&recs);
+    for (i = 0; i < 2000; ++i) stralloc_append(&recs, "y");
+    stralloc_0(&recs);
+    ok(dsn_head(&sa, &d, recs.s, recs.len), "bounce with a 2000-byte text");
+    ok(longest(&sa) <= 998, "no line longer than 998 bytes");
+    ok(count(&sa, "\n    yyyy") == 3, "the long text goes on over 3 indented lines");
+    ok(count(&sa, "y") >= 2000 + 900, "all of it in the human part, 900 in the report");
+}
+
 int
 main(void)
 {
@@ -71,5 +104,6 @@ main(void)
     stralloc_zero(&sa);
     dsn_head(&sa, &d, recs, sizeof recs - 1);
     ok(has(&sa, "Content-Type: text/rfc822-headers\n\n"), "headers-only part");
+    test_longline();
     return done_testing();
 }
