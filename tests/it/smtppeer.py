@@ -31,8 +31,28 @@ def log(s):
         f.write(s + b"\n")
 
 
+class Reader:
+    """lines from the socket; pending() tells whether more bytes already came"""
+    def __init__(self, c):
+        self.c, self.buf = c, b""
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            d = self.c.recv(65536)
+            if not d:
+                l, self.buf = self.buf, b""
+                return l
+            self.buf += d
+        i = self.buf.index(b"\n") + 1
+        l, self.buf = self.buf[:i], self.buf[i:]
+        return l
+
+    def pending(self):
+        return len(self.buf) > 0
+
+
 def session(c):
-    f = c.makefile("rb")
+    f = Reader(c)
     def say(s):
         c.sendall(s.encode() + b"\r\n")
     say(a.greeting)
@@ -65,7 +85,9 @@ def session(c):
         elif verb == "HELO":
             say("250 peer.test")
         elif verb == "MAIL":
-            sender, rcpts = cmd[10:], []
+            if f.pending():
+                log(b"(pipelined)")
+            sender, rcpts = cmd[10:].split(">")[0].lstrip("<"), []
             say("250 ok")
         elif verb == "RCPT":
             addr = cmd[8:].split(">")[0].lstrip("<")
