@@ -47,10 +47,10 @@ struct job {
     unsigned long msgsize;      /* after CRLF conversion */
     int eightbit;
     unsigned long port;
-    int relay;                  /* smtproutes named a host: no MX rules */
     struct mxlist mx;
     stralloc why;               /* what went wrong with the hosts tried */
     int tempdns;                /* a lookup failed temporarily */
+    int rcptsdone;              /* every RCPT has its reply */
 };
 
 /* the connection to one host */
@@ -303,7 +303,6 @@ addresses(struct job *j)
     if (r == -1) report_s(j, 'Z', "Malformed line in control/smtproutes (#4.3.5)");
     if (r == 1) j->port = rt.port;
     if (r == 1 && rt.hostlen) {
-        j->relay = 1;
         if (!stralloc_copys(&host, rt.literal ? "[" : "")
             || !stralloc_catb(&host, rt.host, rt.hostlen)
             || !stralloc_cats(&host, rt.literal ? "]" : "")) nomem(j);
@@ -522,7 +521,7 @@ static void __attribute__((noreturn))
 finish(struct job *j, struct conn *c, char letter, const stralloc *t)
 {
     if (c->fd != -1) quit(c);
-    report_end(j, 1, letter, t->s, t->len);
+    report_end(j, j->rcptsdone, letter, t->s, t->len);
 }
 
 static void
@@ -612,6 +611,7 @@ transaction(struct job *j, struct conn *c, const char ip[16])
         rcptresult(j, c, i);
         if (j->r[i].letter == 'r') ++accepted;
     }
+    j->rcptsdone = 1;
     if (!pipelined && accepted && command(c, "DATA", 0, 0) == -1) goto broken;
     if (pipelined || accepted) {
         if (getreply(c) == -1) goto broken;
@@ -638,7 +638,6 @@ broken:
     stralloc_zero(&j->why);
     lost(j, c, " during the transaction");
     close(c->fd); c->fd = -1;
-    for (i = 0; i < j->n; ++i) j->r[i].letter = 's', stralloc_copy(&j->r[i].text, &j->why);
     finish(j, c, 'Z', &j->why);
 }
 

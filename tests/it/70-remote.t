@@ -34,7 +34,7 @@ P2=$(freeport)
 
 # ---- DNS ----
 dnsmasq -k -C /dev/null --port=53 --listen-address=127.0.0.30 --bind-interfaces \
-    --no-resolv --no-hosts --user=root --pid-file="$T/dns.pid" \
+    --no-resolv --no-hosts --user=root --pid-file="$T/dns.pid" --local=/test/ \
     --mx-host=pref.test,mx1.pref.test,10 --mx-host=pref.test,mx2.pref.test,20 \
     --host-record=mx1.pref.test,127.0.0.31 --host-record=mx2.pref.test,127.0.0.32 \
     --mx-host=down.test,mx1.down.test,10 --mx-host=down.test,mx2.down.test,20 \
@@ -53,7 +53,7 @@ PIDS="$PIDS $!"
 export DNSCACHEIP=127.0.0.30
 # MX lookups, with our port: "domain::port" keeps MX rules, changes the port
 {
-    for d in pref down greet dead rcpt implicit null loop hang; do echo "$d.test::$P"; done
+    for d in pref down greet dead rcpt implicit null loop hang nohost.test x.invalid; do case $d in *.*) echo "$d::$P" ;; *) echo "$d.test::$P" ;; esac; done
     echo "bounce.test:[127.0.0.37]:$P"
     echo "helo.test:[127.0.0.38]:$P"
     echo "dots.test:[127.0.0.31]:$P"
@@ -142,6 +142,14 @@ waitfor 30 done_for u@dead.test ": success:"; ok $? "after the MX came back, the
 # ---- implicit MX ----
 msg implicit | send a@test.example u@implicit.test
 waitfor 30 done_for u@implicit.test ": success:"; ok $? "implicit.test: no MX, its A record is used"
+
+# ---- DNS failures ----
+msg nohost | send a@test.example u@nohost.test
+waitfor 30 done_for u@nohost.test ": failure:"; ok $? "nohost.test: no MX, no address: permanent failure"
+delivery u@nohost.test | grep -q "could not find any host"; ok $? "the text says so"
+msg nodns | send a@test.example u@x.invalid
+waitfor 60 done_for u@x.invalid ": deferral:"; ok $? "x.invalid: the DNS server refuses to answer: deferral"
+delivery u@x.invalid | grep -q "Temporary DNS trouble"; ok $? "the text says DNS trouble"
 
 # ---- null MX, own MX ----
 msg null | send bounce@bounce.test u@null.test
