@@ -49,7 +49,7 @@ dnsmasq -k -C /dev/null --port=53 --listen-address=127.0.0.30 --bind-interfaces 
     --mx-host=loop.test,test.example,10 \
     --mx-host=hang.test,mx.hang.test,10 --host-record=mx.hang.test,127.0.0.39 \
     > "$T/dns.log" 2>&1 &
-PIDS="$PIDS $!"
+PIDS="$PIDS $!"; disown $!
 export DNSCACHEIP=127.0.0.30
 # MX lookups, with our port: "domain::port" keeps MX rules, changes the port
 {
@@ -68,7 +68,7 @@ peer() {  # peer NAME IP [options]: store in $T/NAME, log in $T/NAME.log
     mkdir -p "$T/$name"
     $PEER --ip "$ip" --port "$P" --portfile "$T/$name.port" --store "$T/$name" \
         --log "$T/$name.log" "$@" 2>"$T/$name.err" &
-    PIDS="$PIDS $!"
+    PIDS="$PIDS $!"; disown $!
     eval "PID_$name=$!"
     waitfor 10 test -s "$T/$name.port" || echo "# peer $name did not start: $(cat "$T/$name.err")"
 }
@@ -83,7 +83,7 @@ peer hang 127.0.0.39 --hang
 peer v6 ::1
 mkdir -p "$T/sink"; chmod 777 "$T/sink"
 smtp-sink -u nobody -d "$T/sink/%M." -h sink.test 127.0.0.38:$P2 100 2>"$T/sink.err" &
-PIDS="$PIDS $!"
+PIDS="$PIDS $!"; disown $!
 waitfor 10 ss -Hltn "( sport = :$P2 )" | grep -q . 
 
 "$H/bin/mail-start" > "$LOG" 2>&1 &
@@ -202,6 +202,15 @@ D=$(grep -lx "d@dots.test" "$T"/mx1/*.env | sed 's/\.env$//')
 printf '\n' >> "$T/dots.msg"
 cmp -s <(tail -c "$(wc -c < "$T/dots.msg")" "$D") "$T/dots.msg"; ok $? "leading dots and 8-bit bytes arrive byte-identical"
 grep -q "^MAIL FROM:<a@test.example> BODY=8BITMIME" "$T/mx1.log"; ok $? "BODY=8BITMIME for an 8-bit message"
+
+# ---- tlsdestinations: never in clear (TLS itself comes with the TLS module) ----
+printf 'tls.test\n' > "$H/control/tlsdestinations"
+echo "tls.test:[127.0.0.31]:$P" >> "$H/control/smtproutes"
+before=$(grep -c '^MAIL' "$T/mx1.log")
+msg tls | send a@test.example u@tls.test
+waitfor 30 done_for u@tls.test ": deferral:"; ok $? "tls.test in tlsdestinations: deferral"
+is "$(grep -c '^MAIL' "$T/mx1.log")" "$before" "nothing was sent in clear"
+rm "$H/control/tlsdestinations"
 
 # ---- a 20 MB message to smtp-sink ----
 { msg big; head -c 20000000 /dev/urandom | base64 -w 76; } > "$T/big.msg"
