@@ -23,7 +23,7 @@
 #include "control.h"
 #include "die.h"
 #include "mxlist.h"
-#include "smtpreply.h"
+#include "smtpclient.h"
 #include "smtproutes.h"
 #include "tcpto.h"
 
@@ -59,7 +59,7 @@ struct conn {
     const char *name;           /* host name */
     char ipstr[FMT_IP6 + 2];
     stralloc host;              /* "name [ip]" for texts */
-    struct smtpreply reply;
+    struct smtpclient reply;
     struct ehlo ehlo;
     int timedout;
 };
@@ -375,7 +375,7 @@ getreply(struct conn *c)
     char ch;
     int r;
 
-    smtpreply_reset(&c->reply);
+    smtpclient_reset(&c->reply);
     for (;;) {
         stralloc_zero(&line);
         for (;;) {
@@ -385,9 +385,9 @@ getreply(struct conn *c)
                 return -1;
             }
             if (ch == '\n') break;
-            if (line.len < SMTPREPLY_LINEMAX && !stralloc_append(&line, &ch)) return -1;
+            if (line.len < SMTPCLIENT_LINEMAX && !stralloc_append(&line, &ch)) return -1;
         }
-        r = smtpreply_line(&c->reply, line.s, line.len);
+        r = smtpclient_line(&c->reply, line.s, line.len);
         if (r < 0) return -1;
         if (r == 1) return 0;
     }
@@ -501,7 +501,7 @@ hello(struct job *j, struct conn *c)
         return -1;
     }
     if (c->reply.code == 250) {
-        smtpreply_ehlo(c->reply.text.s, c->reply.text.len, &c->ehlo);
+        smtpclient_ehlo(c->reply.text.s, c->reply.text.len, &c->ehlo);
         return 0;
     }
     if (command(c, "HELO ", helohost.s, 0) == -1 || getreply(c) == -1) {
@@ -543,7 +543,7 @@ static void
 senddata(struct job *j, struct conn *c, stralloc *t)
 {
     static stralloc out;
-    struct smtpdata st = { 0 };
+    struct smtpclient_data st = { 0 };
     char b[CHUNK];
     ssize_t r;
 
@@ -556,8 +556,8 @@ senddata(struct job *j, struct conn *c, stralloc *t)
             finish(j, c, 'Z', t);
         }
         stralloc_zero(&out);
-        if (r == 0) { if (!smtpdata_end(&st, &out)) nomem(j); }
-        else if (!smtpdata_put(&st, b, (size_t)r, &out)) nomem(j);
+        if (r == 0) { if (!smtpclient_dataend(&st, &out)) nomem(j); }
+        else if (!smtpclient_dataput(&st, b, (size_t)r, &out)) nomem(j);
         if (net_write(c, out.s, out.len) == -1) {
             stralloc_zero(&j->why);
             lost(j, c, " while sending the message");

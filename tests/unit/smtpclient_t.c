@@ -1,5 +1,5 @@
-/* smtpreply_t.c: reply lines, EHLO keywords, DATA encoding */
-#include "smtpreply.h"
+/* smtpclient_t.c: reply lines, EHLO keywords, DATA encoding */
+#include "smtpclient.h"
 #include "t.h"
 
 #define L(s) s, sizeof s - 1
@@ -7,33 +7,33 @@
 static void
 test_reply(void)
 {
-    static struct smtpreply r;
+    static struct smtpclient r;
     static char big[3000];
     size_t i;
 
-    smtpreply_reset(&r);
-    ok(smtpreply_line(&r, L("250 ok\r")) == 1 && r.code == 250, "one line, CR dropped");
+    smtpclient_reset(&r);
+    ok(smtpclient_line(&r, L("250 ok\r")) == 1 && r.code == 250, "one line, CR dropped");
     is_buf(r.text.s, r.text.len, "250 ok", "its text");
-    smtpreply_reset(&r);
-    ok(smtpreply_line(&r, L("250-mx.test hello")) == 0, "continuation");
-    ok(smtpreply_line(&r, L("250-SIZE 1000")) == 0, "continuation 2");
-    ok(smtpreply_line(&r, L("250 PIPELINING")) == 1, "last line");
+    smtpclient_reset(&r);
+    ok(smtpclient_line(&r, L("250-mx.test hello")) == 0, "continuation");
+    ok(smtpclient_line(&r, L("250-SIZE 1000")) == 0, "continuation 2");
+    ok(smtpclient_line(&r, L("250 PIPELINING")) == 1, "last line");
     is_buf(r.text.s, r.text.len, "250-mx.test hello\n250-SIZE 1000\n250 PIPELINING", "joined by LF");
-    smtpreply_reset(&r);
-    ok(smtpreply_line(&r, L("354")) == 1 && r.code == 354, "bare code");
-    smtpreply_reset(&r);
-    ok(smtpreply_line(&r, L("25 x")) == -1, "two digits");
-    ok(smtpreply_line(&r, L("abc def")) == -1, "no code");
-    ok(smtpreply_line(&r, L("150 x")) == -1, "code below 200");
-    ok(smtpreply_line(&r, L("250x")) == -1, "bad separator");
-    smtpreply_reset(&r);
-    ok(smtpreply_line(&r, L("250-a")) == 0 && smtpreply_line(&r, L("550 b")) == -1,
+    smtpclient_reset(&r);
+    ok(smtpclient_line(&r, L("354")) == 1 && r.code == 354, "bare code");
+    smtpclient_reset(&r);
+    ok(smtpclient_line(&r, L("25 x")) == -1, "two digits");
+    ok(smtpclient_line(&r, L("abc def")) == -1, "no code");
+    ok(smtpclient_line(&r, L("150 x")) == -1, "code below 200");
+    ok(smtpclient_line(&r, L("250x")) == -1, "bad separator");
+    smtpclient_reset(&r);
+    ok(smtpclient_line(&r, L("250-a")) == 0 && smtpclient_line(&r, L("550 b")) == -1,
        "code changes inside a reply");
-    smtpreply_reset(&r);
+    smtpclient_reset(&r);
     for (i = 0; i < sizeof big; ++i) big[i] = 'x';
     big[0] = '5'; big[1] = '5'; big[2] = '0'; big[3] = '-';
-    for (i = 0; i < 5; ++i) ok(smtpreply_line(&r, big, sizeof big) == 0, "long line");
-    ok(smtpreply_line(&r, L("550 end")) == 1 && r.text.len <= SMTPREPLY_TEXTMAX,
+    for (i = 0; i < 5; ++i) ok(smtpclient_line(&r, big, sizeof big) == 0, "long line");
+    ok(smtpclient_line(&r, L("550 end")) == 1 && r.text.len <= SMTPCLIENT_TEXTMAX,
        "text stays bounded");
     ok(r.lines == 6, "lines counted");
 }
@@ -43,28 +43,28 @@ test_ehlo(void)
 {
     struct ehlo e;
 
-    smtpreply_ehlo(L("250-mx.test SIZE PIPELINING\n250-size 10240\n250-8BITMIME\n"
+    smtpclient_ehlo(L("250-mx.test SIZE PIPELINING\n250-size 10240\n250-8BITMIME\n"
                      "250-STARTTLS\n250 PIPELINING"), &e);
     ok(e.flags == (EHLO_SIZE | EHLO_8BITMIME | EHLO_STARTTLS | EHLO_PIPELINING), "all four");
     ok(e.size == 10240, "SIZE limit, keyword case ignored");
-    smtpreply_ehlo(L("250-mx.test\n250-SIZE\n250 PIPELININGX"), &e);
+    smtpclient_ehlo(L("250-mx.test\n250-SIZE\n250 PIPELININGX"), &e);
     ok(e.flags == EHLO_SIZE && e.size == 0, "SIZE without limit; PIPELININGX is not PIPELINING");
-    smtpreply_ehlo(L("250 mx.test PIPELINING"), &e);
+    smtpclient_ehlo(L("250 mx.test PIPELINING"), &e);
     ok(e.flags == 0, "greeting line ignored");
 }
 
 static void
 enc(const char *in, size_t len, size_t chunk, stralloc *out)
 {
-    struct smtpdata st = { 0 };
+    struct smtpclient_data st = { 0 };
     size_t i, n;
 
     stralloc_zero(out);
     for (i = 0; i < len; i += n) {
         n = len - i < chunk ? len - i : chunk;
-        smtpdata_put(&st, in + i, n, out);
+        smtpclient_dataput(&st, in + i, n, out);
     }
-    smtpdata_end(&st, out);
+    smtpclient_dataend(&st, out);
 }
 
 static void

@@ -1,10 +1,10 @@
-/* smtpreply.c: read multi-line SMTP replies, EHLO keywords, encode DATA */
+/* smtpclient.c: read multi-line SMTP replies, EHLO keywords, encode DATA */
 #include "case.h"
 #include "scan.h"
-#include "smtpreply.h"
+#include "smtpclient.h"
 
 void
-smtpreply_reset(struct smtpreply *r)
+smtpclient_reset(struct smtpclient *r)
 {
     r->code = 0;
     r->lines = 0;
@@ -12,28 +12,28 @@ smtpreply_reset(struct smtpreply *r)
 }
 
 static int
-smtpreply_isdigit(char c)
+smtpclient_isdigit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
 int
-smtpreply_line(struct smtpreply *r, const char *line, size_t len)
+smtpclient_line(struct smtpclient *r, const char *line, size_t len)
 {
     unsigned int code;
     size_t keep;
 
     if (len && line[len - 1] == '\r') --len;
-    if (len < 3 || !smtpreply_isdigit(line[0]) || !smtpreply_isdigit(line[1])
-        || !smtpreply_isdigit(line[2])) return -1;
+    if (len < 3 || !smtpclient_isdigit(line[0]) || !smtpclient_isdigit(line[1])
+        || !smtpclient_isdigit(line[2])) return -1;
     code = (unsigned int)((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
     if (code < 200 || code > 599) return -1;
     if (r->code && code != r->code) return -1;
     if (len > 3 && line[3] != ' ' && line[3] != '-') return -1;
     r->code = code;
-    keep = len > SMTPREPLY_LINEMAX ? SMTPREPLY_LINEMAX : len;
-    if (r->text.len + keep + 1 > SMTPREPLY_TEXTMAX)
-        keep = r->text.len + 1 < SMTPREPLY_TEXTMAX ? SMTPREPLY_TEXTMAX - r->text.len - 1 : 0;
+    keep = len > SMTPCLIENT_LINEMAX ? SMTPCLIENT_LINEMAX : len;
+    if (r->text.len + keep + 1 > SMTPCLIENT_TEXTMAX)
+        keep = r->text.len + 1 < SMTPCLIENT_TEXTMAX ? SMTPCLIENT_TEXTMAX - r->text.len - 1 : 0;
     if (r->lines && keep && !stralloc_append(&r->text, "\n")) return -2;
     if (keep && !stralloc_catb(&r->text, line, keep)) return -2;
     ++r->lines;
@@ -42,14 +42,14 @@ smtpreply_line(struct smtpreply *r, const char *line, size_t len)
 
 /* keyword at s[0..len) followed by end of line or a blank */
 static int
-smtpreply_kw(const char *s, size_t len, const char *kw, size_t kwlen)
+smtpclient_kw(const char *s, size_t len, const char *kw, size_t kwlen)
 {
     if (len < kwlen || case_diffb(s, kwlen, kw)) return 0;
     return len == kwlen || s[kwlen] == ' ' || s[kwlen] == '=';
 }
 
 void
-smtpreply_ehlo(const char *text, size_t len, struct ehlo *e)
+smtpclient_ehlo(const char *text, size_t len, struct ehlo *e)
 {
     size_t i = 0, n, k;
     const char *s;
@@ -63,10 +63,10 @@ smtpreply_ehlo(const char *text, size_t len, struct ehlo *e)
         if (n - i > 4) {
             s = text + i + 4;
             k = n - i - 4;
-            if (smtpreply_kw(s, k, "PIPELINING", 10)) e->flags |= EHLO_PIPELINING;
-            if (smtpreply_kw(s, k, "8BITMIME", 8)) e->flags |= EHLO_8BITMIME;
-            if (smtpreply_kw(s, k, "STARTTLS", 8)) e->flags |= EHLO_STARTTLS;
-            if (smtpreply_kw(s, k, "SIZE", 4)) {
+            if (smtpclient_kw(s, k, "PIPELINING", 10)) e->flags |= EHLO_PIPELINING;
+            if (smtpclient_kw(s, k, "8BITMIME", 8)) e->flags |= EHLO_8BITMIME;
+            if (smtpclient_kw(s, k, "STARTTLS", 8)) e->flags |= EHLO_STARTTLS;
+            if (smtpclient_kw(s, k, "SIZE", 4)) {
                 e->flags |= EHLO_SIZE;
                 if (k > 5) scan_ulong(s + 5, &e->size);
             }
@@ -76,7 +76,7 @@ smtpreply_ehlo(const char *text, size_t len, struct ehlo *e)
 }
 
 int
-smtpdata_put(struct smtpdata *st, const char *in, size_t len, stralloc *out)
+smtpclient_dataput(struct smtpclient_data *st, const char *in, size_t len, stralloc *out)
 {
     size_t i, start = 0;
 
@@ -98,7 +98,7 @@ smtpdata_put(struct smtpdata *st, const char *in, size_t len, stralloc *out)
 }
 
 int
-smtpdata_end(struct smtpdata *st, stralloc *out)
+smtpclient_dataend(struct smtpclient_data *st, stralloc *out)
 {
     if (st->midline && !stralloc_catb(out, "\r\n", 2)) return 0;
     st->midline = 0;
