@@ -30,7 +30,8 @@ FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall 
           -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZPKGS := clang-14 libfuzzer-14-dev
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 \
+          dnsmasq-base postfix
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
 all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)

@@ -49,6 +49,10 @@ const struct hier hier[] = {
     BIN("mail-qstat", 0755),
     BIN("mail-qread", 0755),
     BIN("mail-showctl", 0755),
+    BIN("mail-rspawn", 0755),
+    BIN("mail-remote", 0755),
+    BIN("mail-tcpto", 0755),
+    BIN("mail-tcpok", 0755),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -68,6 +72,12 @@ const struct hier hier[] = {
     MAN("8", "mail-qread"),
     MAN("8", "mail-showctl"),
     MAN("5", "kirim-control"),
+    MAN("8", "mail-rspawn"),
+    MAN("8", "mail-remote"),
+    MAN("5", "smtproutes"),
+    MAN("5", "tlsdestinations"),
+    MAN("8", "mail-tcpto"),
+    MAN("8", "mail-tcpok"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];

@@ -66,7 +66,10 @@ main(void)
     const char recs[] = "a@x.org\0Sorry, no mailbox here by that name. (#5.1.1)\0"
                         "b@y.org\0line one\nline two\0"
                         "a@x.org\0again\0"
-                        "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0";
+                        "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0"
+                        "r@w.org\0Remote host mx.w.org [192.0.2.1] said: 550-5.1.1 no\n550 5.1.1 user\0"
+                        "t@w.org\0Remote host mx.w.org [192.0.2.1] said: 451 4.2.0 busy\0"
+                        "u@w.org\0Remote host junk\0";
     struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
                      "kirim-b-1", 0, 86400, 1 };
 
@@ -96,6 +99,12 @@ main(void)
     ok(has(&sa, "\nFinal-Recipient: rfc822; a@x.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: x-kirim; Sorry"), "first recipient");
     ok(has(&sa, "Status: 5.0.0\nDiagnostic-Code: x-kirim; line one/line two\n"), "newlines become / in the report");
     ok(has(&sa, "Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1"), "SMTP reply gives smtp;");
+    ok(has(&sa, "rfc822; r@w.org\nAction: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.w.org\n"
+           "Diagnostic-Code: smtp; 550-5.1.1 no/550 5.1.1 user\n"), "mail-remote's text: Remote-MTA, smtp;");
+    ok(has(&sa, "rfc822; t@w.org\nAction: failed\nStatus: 5.2.0\nRemote-MTA: dns; mx.w.org\n"
+           "Diagnostic-Code: smtp; 451 4.2.0 busy\n"), "an expired 4xx reply: status made 5.x.y");
+    ok(has(&sa, "rfc822; u@w.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: x-kirim; Remote host junk\n"),
+       "not quite mail-remote's shape: plain text");
     ok(count(&sa, "Final-Recipient: rfc822; a@x.org") == 1, "repeated address reported once");
     ok(has(&sa, "<b@y.org>:\n    line one\n    line two\n"), "human part indents lines");
     ok(has(&sa, "\n--kirim-b-1\nContent-Type: message/rfc822\n\n"), "whole message part");
