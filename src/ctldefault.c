@@ -25,6 +25,7 @@ const struct ctldefault ctldefault[] = {
     { "timeoutsmtpd", CTL_NUM, "1200", 0, "seconds" },
     { "timeoutremote", CTL_NUM, "1200", 0, "seconds" },
     { "timeoutconnect", CTL_NUM, "60", 0, "seconds" },
+    { "timeoutpop3d", CTL_NUM, "1200", 0, "seconds" },
     { "concurrencylocal", CTL_NUM, "10", 0, "deliveries at once" },
     { "concurrencyremote", CTL_NUM, "20", 0, "deliveries at once" },
     { "queuelifetime", CTL_NUM, "604800", 0, "seconds, one week" },
