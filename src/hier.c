@@ -49,6 +49,8 @@ const struct hier hier[] = {
     BIN("mail-qstat", 0755),
     BIN("mail-qread", 0755),
     BIN("mail-showctl", 0755),
+    BIN("mail-popup", 0755),
+    BIN("mail-pop3d", 0755),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -68,6 +70,8 @@ const struct hier hier[] = {
     MAN("8", "mail-qread"),
     MAN("8", "mail-showctl"),
     MAN("5", "kirim-control"),
+    MAN("8", "mail-popup"),
+    MAN("8", "mail-pop3d"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];
