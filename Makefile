@@ -55,6 +55,14 @@ bin/%: src/%.o src/libkirim.a
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
 
+# test helpers for tests/it, built with the programs
+ITPROGS := tests/it/tlspeer
+all: $(ITPROGS)
+tests/it/%.o: tests/it/%.c
+	$(CFL) -c -o $@ $<
+tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
+
 man/%: doc/%.in conf-home
 	@mkdir -p man
 	sed 's|@HOME@|$(HOME_)|g' $< > $@
@@ -92,6 +100,7 @@ bench: all
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
+	rm -f tests/it/*.o tests/it/*.d $(ITPROGS)
 	rm -rf bin man
 
--include src/*.d tests/unit/*.d
+-include src/*.d tests/unit/*.d tests/it/*.d
