@@ -22,7 +22,7 @@ MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
 TLSPROGS :=
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
 all: $(BINS) $(MANS) $(UNITS)
