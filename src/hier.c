@@ -49,6 +49,8 @@ const struct hier hier[] = {
     BIN("mail-qstat", 0755),
     BIN("mail-qread", 0755),
     BIN("mail-showctl", 0755),
+    BIN("mail-checkpw", 0755),
+    BIN("mail-passwd", 0700),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
