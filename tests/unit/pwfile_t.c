@@ -101,6 +101,7 @@ test_cdb(void)
     close(fd);
     unlink(fn);
 
+    memcpy(fn + sizeof fn - 7, "XXXXXX", 6);
     fd = mkstemp(fn);
     ok(cdb_make_start(&cm, fd) != -1, "second cdb");
     ok(pwfile_compile(S("alice:h:::\nbroken\n"), &cm, &n, &why) == 0, "a malformed line stops the compile");
