@@ -70,6 +70,9 @@ const struct hier hier[] = {
     MAN("8", "mail-qread"),
     MAN("8", "mail-showctl"),
     MAN("5", "kirim-control"),
+    MAN("8", "mail-checkpw"),
+    MAN("8", "mail-passwd"),
+    MAN("5", "users-password"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];
