@@ -21,8 +21,10 @@ MANIN := $(wildcard doc/*.[1-8].in)
 MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
 TLSPROGS :=
+# programs that hash or check passwords with crypt(3): doc/security.md
+CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
 all: $(BINS) $(MANS) $(UNITS)
@@ -50,10 +52,19 @@ src/libkirim.a: $(LIBOBJ)
 
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
-	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) -lowfat
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
+
+# test helpers for tests/it, built with the programs (where the tests are:
+# kirim_instance copies the tree without them)
+ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
+all: $(ITPROGS)
+tests/it/%.o: tests/it/%.c
+	$(CFL) -c -o $@ $<
+tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
@@ -93,6 +104,7 @@ bench: all
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
+	rm -f tests/it/*.o tests/it/*.d $(ITPROGS)
 	rm -rf bin man
 
--include src/*.d tests/unit/*.d
+-include src/*.d tests/unit/*.d tests/it/*.d

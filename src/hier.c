@@ -51,6 +51,8 @@ const struct hier hier[] = {
     BIN("mail-showctl", 0755),
     BIN("mail-popup", 0755),
     BIN("mail-pop3d", 0755),
+    BIN("mail-checkpw", 0755),
+    BIN("mail-passwd", 0700),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -72,6 +74,9 @@ const struct hier hier[] = {
     MAN("5", "kirim-control"),
     MAN("8", "mail-popup"),
     MAN("8", "mail-pop3d"),
+    MAN("8", "mail-checkpw"),
+    MAN("8", "mail-passwd"),
+    MAN("5", "users-password"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];
