@@ -20,11 +20,11 @@ BINS  := $(addprefix bin/,$(PROGS))
 MANIN := $(wildcard doc/*.[1-8].in)
 MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
-TLSPROGS :=
+TLSPROGS := mail-popup
 # programs that hash or check passwords with crypt(3): doc/security.md
 CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
 all: $(BINS) $(MANS) $(UNITS)

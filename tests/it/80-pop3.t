@@ -1,7 +1,9 @@
 #!/bin/bash
 # 80-pop3.t: mail-popup and mail-pop3d under tcpserver, driven by Python's
-# poplib, raw sockets and fetchmail, with a real user and a real Maildir;
-# a test checkpassword program stands in for mail-checkpw.
+# poplib, raw sockets, fetchmail and openssl s_client, with a real user and
+# a real Maildir, in clear (control/pop3cleartext), over STLS and on an
+# implicit-TLS port; a test checkpassword program (81-pop3-checkpw.t uses
+# mail-checkpw).
 . "$(dirname "$0")/lib.sh"
 command -v tcpserver >/dev/null || { echo "1..0 # SKIP tcpserver not installed"; exit 0; }
 PY=/usr/bin/python3
@@ -22,6 +24,7 @@ mkdir -p "$T/u"
 "$H/bin/maildirmake" "$T/u/Maildir"
 M=$T/u/Maildir
 export POPUSER=$U
+echo 1 > "$H/control/pop3cleartext"
 isroot && chown -R "$U:" "$T/u"
 chmod 700 "$T/u"
 
@@ -154,7 +157,7 @@ want='-ERR log in first
 -ERR NUL in command
 -ERR unknown command
 -ERR APOP is not supported
-+OK capability list follows USER|SASL PLAIN|RESP-CODES|AUTH-RESP-CODE|TOP|UIDL|IMPLEMENTATION kirim|.|
++OK capability list follows STLS|USER|SASL PLAIN|RESP-CODES|AUTH-RESP-CODE|TOP|UIDL|IMPLEMENTATION kirim|.|
 +OK
 -ERR already authenticated
 -ERR a message number is needed
@@ -226,6 +229,84 @@ EOF2
 else
     skip "fetchmail not installed" "fetchmail"
 fi
+
+# ---- TLS: STLS on the same port, and TLS from the first byte ----
+rm -f "$H/control/pop3cleartext"
+out=$(pc capa)
+is "$out" "$(printf '%s\n' '+OK capability list follows STLS|RESP-CODES|AUTH-RESP-CODE|TOP|UIDL|IMPLEMENTATION kirim|.|' \
+    '-ERR [AUTH] log in after STLS (login without TLS is disabled)' '-ERR [SYS/TEMP] TLS is not available')" \
+    "without TLS: no USER in CAPA, USER refused; no certificate: STLS refused"
+grep -q "TLS not available: " "$T/pop.log"; ok $? "the missing certificate is logged"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=pop.test -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+cat "$T/cert.pem" "$T/key.pem" > "$H/control/servercert.pem"
+isroot && chown kirimd "$H/control/servercert.pem"
+chmod 400 "$H/control/servercert.pem"
+PORT3=$($PY -c "import socket; s=socket.socket(); s.bind(('$IP',0)); print(s.getsockname()[1])")
+tcpserver -R -H -l0 "$IP" "$PORT3" "$H/bin/mail-popup" -t pop.test "$T/checkpw" \
+    "$H/bin/mail-pop3d" Maildir/ 2>>"$T/pop.log" &
+PIDS="$PIDS $!"
+for i in $(seq 1 100); do
+    $PY -c "import socket; socket.create_connection(('$IP',$PORT3),2).close()" 2>/dev/null && break
+    sleep 0.1
+done
+is "$(POPTLS=stls pc capa)" "$(printf '%s\n' '+OK capability list follows USER|SASL PLAIN|RESP-CODES|AUTH-RESP-CODE|TOP|UIDL|IMPLEMENTATION kirim|.|' \
+    '+OK' '-ERR TLS is already on')" "after STLS: USER offered and accepted, no STLS"
+is "$(pc stls-pipelined)" "$(printf '%s\n' '+OK begin TLS negotiation' '-ERR log in first' '+OK bye')" \
+    "a command sent in clear with STLS is dropped, not run inside TLS"
+tlsrun() {   # tlsrun MODE PORT LABEL
+    local m=$1 pt=$2 l=$3
+    fill
+    out=$(POPTLS=$m $PC "$IP" "$pt" "$M" exact 2>&1)
+    case $out in *"stat True True"*"list True"*"uidl True"*"retr True"*"top True"*"raw retr True"*"raw top 0 True"*) r=0 ;;
+    *) r=1; diag "$out" ;; esac
+    ok $r "$l: STAT LIST UIDL RETR TOP exact, through poplib and raw"
+    POPTLS=$m $PC "$IP" "$pt" "$M" dele-drop >/dev/null 2>&1
+    sleep 0.5
+    is "$(ls "$M/cur" | wc -l)" 4 "$l: DELE and drop: nothing removed"
+    is "$(POPTLS=$m $PC "$IP" "$pt" "$M" dele 2>&1)" "b'+OK bye'" "$l: DELE and QUIT"
+    is "$(ls "$M/cur" | wc -l)" 3 "$l: one removed"
+    is "$(POPTLS=$m $PC "$IP" "$pt" "$M" wrong "$U" "wrong pass" 2>&1)" \
+        "-ERR [AUTH] authentication failed True" "$l: wrong password refused after a delay"
+    is "$(POPTLS=$m $PC "$IP" "$pt" "$M" plain 2>&1 | head -2 | tr '\n' '|')" "+OK|+OK|" "$l: AUTH PLAIN"
+}
+tlsrun stls "$PORT" "STLS"
+tlsrun ssl "$PORT3" "port 995 style"
+grep -q "TLS started: TLSv1.2 ECDHE-ECDSA-" "$T/pop.log"; ok $? "TLS 1.2 with ECDHE logged"
+if grep -rq "right pass\|wrong pass" "$T/pop.log"; then r=1; else r=0; fi
+ok $r "still no password in the log"
+
+# a client that speaks only TLS 1.3 (BearSSL 0.6 stops at 1.2): refused cleanly
+n0=$(grep -c "TLS handshake failed" "$T/pop.log")
+echo QUIT | timeout 30 openssl s_client -tls1_3 -connect "$IP:$PORT3" >"$T/s13.out" 2>&1
+ok $([ $? -ne 0 ] && echo 0 || echo 1) "openssl s_client -tls1_3 on the TLS port fails"
+echo QUIT | timeout 30 openssl s_client -tls1_3 -starttls pop3 -connect "$IP:$PORT" >"$T/s13b.out" 2>&1
+ok $([ $? -ne 0 ] && echo 0 || echo 1) "openssl s_client -tls1_3 -starttls pop3 fails"
+sleep 0.5
+is "$(( $(grep -c "TLS handshake failed" "$T/pop.log") - n0 ))" 2 "both handshake failures logged"
+echo QUIT | timeout 30 openssl s_client -tls1_2 -connect "$IP:$PORT3" -quiet >"$T/s12.out" 2>&1
+grep -q "^+OK pop.test POP3 server ready" "$T/s12.out"; ok $? "openssl s_client -tls1_2 is greeted"
+
+if command -v fetchmail >/dev/null; then
+    fill
+    rm -f "$T/fetched"
+    cat > "$T/fetchmailrc" <<EOF2
+set no bouncemail
+poll $IP port $PORT3 protocol pop3 auth password timeout 60
+  user "$U" password "right pass" is root here
+  mda "/bin/sh -c 'cat >> $T/fetched; echo ==== >> $T/fetched'"
+  ssl sslproto tls1.2+ no sslcertck
+EOF2
+    chmod 600 "$T/fetchmailrc"
+    HOME=$T fetchmail -f "$T/fetchmailrc" --idfile "$T/fetchids" --nosyslog >"$T/fetchmail.out" 2>&1
+    is "$?" 0 "fetchmail over implicit TLS fetched"
+    is "$(grep -c '^====$' "$T/fetched" 2>/dev/null)" 4 "fetchmail over TLS: four messages"
+    is "$(ls "$M/cur" | wc -l)" 0 "fetchmail over TLS: deleted from the Maildir"
+    [ "$(ls "$M/cur" | wc -l)" = 0 ] || diag "$(cat "$T/fetchmail.out")"
+else
+    skip "fetchmail not installed" "fetchmail over TLS"
+fi
+echo 1 > "$H/control/pop3cleartext"
 
 # ---- the service directory ----
 R=$H/service/pop3

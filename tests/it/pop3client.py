@@ -2,7 +2,7 @@
 # pop3client.py: POP3 scenarios for 80-pop3.t, one per invocation; prints
 # one result line per check, compared by the .t file.
 # usage: pop3client.py HOST PORT MAILDIR SCENARIO [user password]
-import os, poplib, socket, sys, time
+import os, poplib, socket, ssl, sys, time
 
 host, port, maildir, scen = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 user = sys.argv[5] if len(sys.argv) > 5 else os.environ["POPUSER"]
@@ -36,8 +36,22 @@ def files():          # cur/ and new/ files oldest first, as the server lists th
 def p(*a):
     print(*a, flush=True)
 
-def login():
+# POPTLS: "" plain, "stls" STLS after the greeting, "ssl" TLS from the start
+mode = os.environ.get("POPTLS", "")
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+
+def connect():
+    if mode == "ssl":
+        return poplib.POP3_SSL(host, port, timeout=30, context=ctx)
     c = poplib.POP3(host, port, timeout=30)
+    if mode == "stls":
+        c.stls(ctx)
+    return c
+
+def login():
+    c = connect()
     c.user(user)
     c.pass_(pw)
     return c
@@ -46,6 +60,14 @@ class Raw:
     def __init__(self):
         self.s = socket.create_connection((host, port), timeout=30)
         self.buf = b""
+        if mode == "ssl":
+            self.s = ctx.wrap_socket(self.s)
+        if mode == "stls":
+            self.line()
+            self.s.sendall(b"STLS\r\n")
+            self.line()
+            self.s = ctx.wrap_socket(self.s)
+            self.buf = b"+OK (greeting read before STLS)\r\n"
     def line(self):
         while b"\n" not in self.buf:
             d = self.s.recv(65536)
@@ -79,7 +101,7 @@ class Raw:
                     return True
         except socket.timeout:
             return False
-        except ConnectionResetError:
+        except (ConnectionResetError, ssl.SSLError):
             return True
 
 if scen == "exact":
@@ -140,7 +162,7 @@ elif scen == "during":         # a message arrives during the session
     p("next session", c.stat()[0], c.uidl(1).split()[-1].decode())
     c.quit()
 elif scen == "wrong":          # the password is refused after a delay
-    c = poplib.POP3(host, port, timeout=30)
+    c = connect()
     c.user(user)
     t0 = time.time()
     try:
@@ -213,3 +235,15 @@ elif scen == "hold":           # log in and wait, for ps to look at the processe
     sys.stdout.write("ready\n"); sys.stdout.flush()
     sys.stdin.readline()
     c.quit()
+elif scen == "stls-pipelined":  # commands sent with STLS are not run after it
+    r = Raw(); r.line()
+    r.s.sendall(b"STLS\r\nQUIT\r\n")
+    p(r.line().decode().strip())
+    r.s = ctx.wrap_socket(r.s)
+    p(r.cmd(b"NOOP\r\n").decode().strip())
+    p(r.cmd(b"QUIT\r\n").decode().strip())
+elif scen == "capa":
+    r = Raw(); r.line()
+    p(r.cmd(b"CAPA\r\n").decode().strip(), r.until_dot().decode().replace("\r\n", "|"))
+    p(r.cmd(b"USER x\r\n").decode().strip())
+    p(r.cmd(b"STLS\r\n").decode().strip())
