@@ -219,20 +219,21 @@ relay(void)
 {
     static char buf[RELAYBUF];
     struct pollfd p[3];
-    int clientopen = 1;
+    int clientopen = 1, progopen = 1;
     ssize_t r;
 
     if (in.n > in.p && writeall(sp[1], in.x + in.p, in.n - in.p) == -1) clientopen = 0;
     in.p = in.n;
     for (;;) {
         p[0].fd = monitor_rd; p[0].events = POLLIN;
-        p[1].fd = sp[1]; p[1].events = POLLIN;
+        p[1].fd = progopen ? sp[1] : -1; p[1].events = POLLIN;
         p[2].fd = clientopen ? 0 : -1; p[2].events = POLLIN;
         if (poll(p, 3, -1) == -1) { if (errno == EINTR) continue; return ST_TEMP; }
         if (p[1].revents) {
             r = read(sp[1], buf, sizeof buf);
-            if (r > 0 && tls_write(1, buf, (size_t)r) == -1) {
-                clientopen = 0;
+            if (r <= 0) progopen = 0;
+            else if (tls_write(1, buf, (size_t)r) == -1) {
+                clientopen = progopen = 0;
                 shutdown(sp[1], SHUT_RDWR);
             }
         }
@@ -246,7 +247,7 @@ relay(void)
         if (p[0].revents) break;
     }
     r = verdict();
-    while (clientopen) {            /* what the program wrote before it ended */
+    while (clientopen && progopen) {   /* what the program wrote before it ended */
         ssize_t n = recv(sp[1], buf, sizeof buf, MSG_DONTWAIT);
         if (n <= 0 || tls_write(1, buf, (size_t)n) == -1) break;
     }
