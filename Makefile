@@ -20,7 +20,6 @@ BINS  := $(addprefix bin/,$(PROGS))
 MANIN := $(wildcard doc/*.[1-8].in)
 MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
-TLSPROGS :=
 # fuzzing: one harness per parser, tests/fuzz/NAME.c, seeds in tests/fuzz/corpus/NAME/
 FUZZERS := $(sort $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/replay.c,\
           $(wildcard tests/fuzz/*.c))))
@@ -29,8 +28,11 @@ FUZZ_SECONDS ?= 30
 FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall -Wextra \
           -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZPKGS := clang-14 libfuzzer-14-dev
+TLSPROGS := mail-popup
+# programs that hash or check passwords with crypt(3): doc/security.md
+CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 \
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
           dnsmasq-base postfix
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
@@ -59,7 +61,7 @@ src/libkirim.a: $(LIBOBJ)
 
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
-	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) -lowfat
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
@@ -79,6 +81,14 @@ tests/fuzz/build/libkirim.a: $(patsubst src/%.c,tests/fuzz/build/lib/%.o,$(LIBSR
 	ar cr $@ $^
 tests/fuzz/build/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/build/libkirim.a
 	$(FUZZCC) -fsanitize=fuzzer -o $@ $< tests/fuzz/build/libkirim.a -lowfat
+# test helpers for tests/it, built with the programs (where the tests are:
+# kirim_instance copies the tree without them)
+ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
+all: $(ITPROGS)
+tests/it/%.o: tests/it/%.c
+	$(CFL) -c -o $@ $<
+tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
@@ -124,6 +134,7 @@ bench: all
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
 	rm -f tests/fuzz/*.o tests/fuzz/*.d $(REPLAYS)
+	rm -f tests/it/*.o tests/it/*.d $(ITPROGS)
 	rm -rf bin man tests/fuzz/build
 
--include src/*.d tests/unit/*.d tests/fuzz/*.d
+-include src/*.d tests/unit/*.d tests/fuzz/*.d tests/it/*.d

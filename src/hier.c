@@ -53,6 +53,10 @@ const struct hier hier[] = {
     BIN("mail-remote", 0755),
     BIN("mail-tcpto", 0755),
     BIN("mail-tcpok", 0755),
+    BIN("mail-popup", 0755),
+    BIN("mail-pop3d", 0755),
+    BIN("mail-checkpw", 0755),
+    BIN("mail-passwd", 0700),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -78,6 +82,11 @@ const struct hier hier[] = {
     MAN("5", "tlsdestinations"),
     MAN("8", "mail-tcpto"),
     MAN("8", "mail-tcpok"),
+    MAN("8", "mail-popup"),
+    MAN("8", "mail-pop3d"),
+    MAN("8", "mail-checkpw"),
+    MAN("8", "mail-passwd"),
+    MAN("5", "users-password"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];
