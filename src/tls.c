@@ -772,11 +772,20 @@ host_isaddr(const char *h)
 int
 tls_client(int r, int w, const char *host, unsigned timeout, const char **why)
 {
-    const char *sni = host;
+    static char name[256];
+    const char *sni = 0;
+    size_t n;
 
     *why = whybuf;
     if (!clientready) { why_set("tls_client_init was not called", 0, 0); return -1; }
-    if (sni && (!*sni || host_isaddr(sni))) sni = 0;
+    if (host && *host && !host_isaddr(host)) {
+        n = strlen(host);
+        if (host[n - 1] == '.') --n;    /* a root-anchored DNS name */
+        if (!n || n >= sizeof name) { why_set("bad host name", 0, 0); return -1; }
+        byte_copy(name, n, host);
+        name[n] = 0;
+        sni = name;
+    }
     if (cmode == TLS_VERIFY && !sni) {
         why_set("cannot verify a certificate without a host name", 0, 0);
         return -1;

@@ -213,6 +213,8 @@ client mx.test.example verify ca.crt
 is "$?" 0 "client: verify mode with the test CA and the right name"
 is "$got" "mirik olleh" "client: verified session carries data"
 grep -q "verified=1 (verified)" cl.err; ok $? "client: reports verified=1"
+client mx.test.example. verify ca.crt
+is "$?" 0 "client: a host name with the root dot verifies too"
 client wrong.test.example verify ca.crt
 is "$?" 1 "client: wrong host name refused"
 grep -q "does not match the host name" cl.err; ok $? "client: ... saying so"
