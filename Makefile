@@ -21,10 +21,8 @@ MANIN := $(wildcard doc/*.[1-8].in)
 MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
 TLSPROGS :=
-# programs that hash or check passwords with crypt(3): doc/security.md
-CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
 all: $(BINS) $(MANS) $(UNITS)
@@ -46,25 +44,29 @@ src/%.o: src/%.c
 tests/unit/%.o: tests/unit/%.c
 	$(CFL) -c -o $@ $<
 
+# test helpers for tests/it, built with the programs (where the tests are:
+# kirim_instance copies the tree without them); 70-tls.t needs openssl
+ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
+DEPPKGS += openssl
+all: $(ITPROGS)
+tests/it/%.o: tests/it/%.c
+	$(CFL) -c -o $@ $<
+tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
+-include tests/it/*.d
+
 src/libkirim.a: $(LIBOBJ)
 	rm -f $@
 	ar cr $@ $(LIBOBJ)
 
+# programs that hash or check passwords with crypt(3): doc/security.md
+CRYPTPROGS := mail-checkpw mail-passwd
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) -lowfat
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
-
-# test helpers for tests/it, built with the programs (where the tests are:
-# kirim_instance copies the tree without them)
-ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
-all: $(ITPROGS)
-tests/it/%.o: tests/it/%.c
-	$(CFL) -c -o $@ $<
-tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
-	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
@@ -102,8 +104,8 @@ bench: all
 	sh bench/inject.sh
 
 clean:
-	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
 	rm -f tests/it/*.o tests/it/*.d $(ITPROGS)
+	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
 	rm -rf bin man
 
--include src/*.d tests/unit/*.d tests/it/*.d
+-include src/*.d tests/unit/*.d
