@@ -22,7 +22,7 @@ MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
 TLSPROGS :=
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
 all: $(BINS) $(MANS) $(UNITS)
@@ -45,9 +45,8 @@ tests/unit/%.o: tests/unit/%.c
 	$(CFL) -c -o $@ $<
 
 # test helpers for tests/it, built with the programs (where the tests are:
-# kirim_instance copies the tree without them); 70-tls.t needs openssl
+# kirim_instance copies the tree without them)
 ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
-DEPPKGS += openssl
 all: $(ITPROGS)
 tests/it/%.o: tests/it/%.c
 	$(CFL) -c -o $@ $<
