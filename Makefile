@@ -81,6 +81,7 @@ tests/fuzz/build/libkirim.a: $(patsubst src/%.c,tests/fuzz/build/lib/%.o,$(LIBSR
 	ar cr $@ $^
 tests/fuzz/build/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/build/libkirim.a
 	$(FUZZCC) -fsanitize=fuzzer -o $@ $< tests/fuzz/build/libkirim.a -lowfat
+
 # test helpers for tests/it, built with the programs (where the tests are:
 # kirim_instance copies the tree without them)
 ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))

@@ -772,11 +772,20 @@ host_isaddr(const char *h)
 int
 tls_client(int r, int w, const char *host, unsigned timeout, const char **why)
 {
-    const char *sni = host;
+    static char name[256];
+    const char *sni = 0;
+    size_t n;
 
     *why = whybuf;
     if (!clientready) { why_set("tls_client_init was not called", 0, 0); return -1; }
-    if (sni && (!*sni || host_isaddr(sni))) sni = 0;
+    if (host && *host && !host_isaddr(host)) {
+        n = strlen(host);
+        if (host[n - 1] == '.') --n;    /* a root-anchored DNS name */
+        if (!n || n >= sizeof name) { why_set("bad host name", 0, 0); return -1; }
+        byte_copy(name, n, host);
+        name[n] = 0;
+        sni = name;
+    }
     if (cmode == TLS_VERIFY && !sni) {
         why_set("cannot verify a certificate without a host name", 0, 0);
         return -1;
@@ -896,6 +905,104 @@ tls_close(void)
         }
     }
     active = 0;                 /* eng stays: tls_info() still reports */
+    return ret;
+}
+
+/* the plaintext side of tls_relay: write what the engine decrypted */
+static int
+relay_toplain(int pw)
+{
+    unsigned char *p;
+    size_t len;
+    ssize_t w;
+
+    p = br_ssl_engine_recvapp_buf(eng, &len);
+    if (!len) return 0;
+    if (len > PIPE_BUF) len = PIPE_BUF;     /* no blocking after POLLOUT */
+    w = write(pw, p, len);
+    if (w == -1 && (errno == EINTR || errno == EAGAIN)) return 0;
+    if (w <= 0) return -1;
+    br_ssl_engine_recvapp_ack(eng, (size_t)w);
+    return 0;
+}
+
+/* read what the child wrote into the engine: 0 ok, 1 end of input, -1 error */
+static int
+relay_fromplain(int pr)
+{
+    unsigned char *p;
+    size_t len;
+    ssize_t r;
+
+    p = br_ssl_engine_sendapp_buf(eng, &len);
+    if (!len) return 0;
+    r = read(pr, p, len);
+    if (r == -1 && (errno == EINTR || errno == EAGAIN)) return 0;
+    if (r == -1) return -1;
+    if (r == 0) return 1;
+    br_ssl_engine_sendapp_ack(eng, (size_t)r);
+    br_ssl_engine_flush(eng, 0);
+    return 0;
+}
+
+int
+tls_relay(int pr, int pw, const char **why)
+{
+    struct pollfd p[4];
+    unsigned st;
+    unsigned char *b;
+    size_t len;
+    ssize_t r;
+    int n, inr, inw, ipr, ipw, ret = 0;
+
+    *why = whybuf;
+    if (!eng || !active) { why_set("no TLS session", 0, 0); close(pw); return -1; }
+    for (;;) {
+        st = br_ssl_engine_current_state(eng);
+        if (st & BR_SSL_CLOSED) {       /* the peer's close_notify, or an error */
+            if (br_ssl_engine_last_error(eng) != BR_ERR_OK) { tls_failtext(); ret = -1; }
+            break;
+        }
+        n = 0;
+        inr = inw = ipr = ipw = -1;
+        /* both directions of the network at once: a peer that writes
+           while we write must not deadlock us */
+        if (st & BR_SSL_SENDREC) { p[n].fd = wfd; p[n].events = POLLOUT; inw = n++; }
+        if (st & BR_SSL_RECVREC) { p[n].fd = rfd; p[n].events = POLLIN; inr = n++; }
+        /* new data from the program only when the engine has room */
+        if ((st & BR_SSL_SENDAPP) && !(st & BR_SSL_SENDREC)) { p[n].fd = pr; p[n].events = POLLIN; ipr = n++; }
+        if (st & BR_SSL_RECVAPP) { p[n].fd = pw; p[n].events = POLLOUT; ipw = n++; }
+        if (!n) { br_ssl_engine_flush(eng, 0); continue; }
+        r = poll(p, (nfds_t)n, tmo > INT_MAX / 1000 ? INT_MAX : (int)(tmo * 1000));
+        if (r == -1 && errno == EINTR) continue;
+        if (r == -1) { why_set("poll: ", strerror(errno), 0); ret = -1; break; }
+        if (r == 0) { why_set("timed out", 0, 0); ret = -1; break; }
+        deadline_set();                 /* for io_read/io_write: ready now */
+        if (inw >= 0 && p[inw].revents) {
+            b = br_ssl_engine_sendrec_buf(eng, &len);
+            if ((r = io_write(b, len)) <= 0) { localerr = BR_ERR_IO; tls_failtext(); ret = -1; break; }
+            br_ssl_engine_sendrec_ack(eng, (size_t)r);
+        }
+        if (inr >= 0 && p[inr].revents && (br_ssl_engine_current_state(eng) & BR_SSL_RECVREC)) {
+            b = br_ssl_engine_recvrec_buf(eng, &len);
+            r = io_read(b, len);
+            if (r == 0) break;          /* the peer closed without close_notify */
+            if (r < 0) { localerr = BR_ERR_IO; tls_failtext(); ret = -1; break; }
+            br_ssl_engine_recvrec_ack(eng, (size_t)r);
+        }
+        if (ipw >= 0 && p[ipw].revents && relay_toplain(pw) == -1) {
+            why_set("unable to write to the program: ", strerror(errno), 0);
+            ret = -1;
+            break;
+        }
+        if (ipr >= 0 && p[ipr].revents) {
+            r = relay_fromplain(pr);
+            if (r == 1) { close(pw); return tls_close() == -1 ? (*why = whybuf, -1) : 0; }
+            if (r == -1) { why_set("unable to read from the program: ", strerror(errno), 0); ret = -1; break; }
+        }
+    }
+    close(pw);
+    active = 0;
     return ret;
 }
 

@@ -94,6 +94,18 @@ void tls_timeout(unsigned seconds);
    0 ok, -1 the alert could not be sent (the session ends anyway). */
 int tls_close(void);
 
+/* For programs that exec others on the decrypted stream (the POP3
+   chain mail-popup -> checkpassword -> mail-pop3d; a session cannot
+   cross an exec): after the handshake, fork; the child uses two pipes
+   (or a socketpair) as its fds 0 and 1 and execs; this process calls
+   tls_relay(pr, pw), pr reading what the child writes, pw writing to
+   the child. It moves data both ways until one side ends: end of pr
+   (the child finished) sends close_notify; the peer's close_notify or
+   its closing the connection closes pw. Each wait for either side is
+   bounded by the timeout (an idle session ends with ETIMEDOUT).
+   0 ended normally, -1 error (*why). pw is closed in every case. */
+int tls_relay(int pr, int pw, const char **why);
+
 /* 1 while a session is established (after a successful handshake, until
    tls_close or a fatal error). */
 int tls_active(void);

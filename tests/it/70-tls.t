@@ -133,6 +133,47 @@ sclient -tls1_2 -CAfile ca.crt -verify_return_error -verify_hostname mx.test.exa
 is "$?" 0 "server: RSA chain with intermediate file order verifies at the client"
 stopsrv
 
+# many pipelined lines in one burst: every one answered, in order
+startsrv ss.pem 10
+{ for i in $(seq 1 300); do printf 'line %s\r\n' "$i"; done; printf 'QUIT\r\n'; } |
+    $SSL s_client -connect $SIP:$SPORT -ign_eof -quiet > cli.out 2>/dev/null
+is "$(grep -c '^250 line' cli.out)" 300 "server: 300 pipelined lines all answered"
+is "$(grep '^250 line' cli.out | sed -n '1p;300p' | tr -d '\r' | tr '\n' ,)" "250 line 1,250 line 300," "server: ... in order"
+stopsrv
+
+# tls_relay: a program on pipes behind the TLS session (the POP3 chain's shape)
+startrelay() {   # TIMEOUT PROGRAM...: like startsrv
+    SPORT=$(freeport $SIP)
+    : > srv.log
+    tcpserver -v -RHl0 -c 10 $SIP "$SPORT" "$P" relay ss.pem "$@" 2>> srv.log &
+    PIDS="$PIDS $!"
+    SPID=$!
+    waitfor 10 inlog srv.log "status: 0/" || { echo "Bail out! tcpserver did not start"; exit 1; }
+}
+startrelay 10 sh -c 'echo "+OK ready"; read l; echo "got $l"'
+printf 'hello relay\r\n' | $SSL s_client -connect $SIP:$SPORT -ign_eof -quiet > cli.out 2>/dev/null
+grep -q "^+OK ready" cli.out && grep -q "^got hello relay" cli.out; ok $? "relay: a dialogue with the program both ways"
+waitfor 10 inlog srv.log "relay done"; ok $? "relay: ends when the program ends"
+! grep -q "relay failed" srv.log; ok $? "relay: ... without an error"
+stopsrv
+startrelay 10 sh -c 'head -c 3000000 /dev/zero | tr "\0" x'
+is "$($SSL s_client -connect $SIP:$SPORT -ign_eof -quiet < /dev/null 2>/dev/null | wc -c | tr -d ' ')" 3000000 \
+    "relay: 3 MB from the program reach the client intact in length"
+stopsrv
+startrelay 10 sh -c 'head -c 3000000 | md5sum'
+head -c 3000000 /dev/urandom > bulk
+is "$($SSL s_client -connect $SIP:$SPORT -ign_eof -quiet < bulk 2>/dev/null | cut -c1-32)" "$(md5sum < bulk | cut -c1-32)" \
+    "relay: 3 MB from the client reach the program byte for byte"
+stopsrv
+startrelay 2 sleep 20
+t0=$(date +%s)
+$SSL s_client -quiet -ign_eof -connect $SIP:$SPORT < /dev/null > /dev/null 2>&1 &
+PIDS="$PIDS $!"
+waitfor 15 inlog srv.log "relay failed: timed out"; ok $? "relay: an idle session times out"
+el=$(( $(date +%s) - t0 ))
+[ "$el" -le 10 ]; ok $? "relay: ... after about the timeout (2 s; took $el s)"
+stopsrv
+
 # --- our client under tcpclient against openssl s_server -rev ---
 startss() {   # CERT KEY [ARGS]: sets CPORT
     CPORT=$(freeport $CIP)
@@ -172,6 +213,8 @@ client mx.test.example verify ca.crt
 is "$?" 0 "client: verify mode with the test CA and the right name"
 is "$got" "mirik olleh" "client: verified session carries data"
 grep -q "verified=1 (verified)" cl.err; ok $? "client: reports verified=1"
+client mx.test.example. verify ca.crt
+is "$?" 0 "client: a host name with the root dot verifies too"
 client wrong.test.example verify ca.crt
 is "$?" 1 "client: wrong host name refused"
 grep -q "does not match the host name" cl.err; ok $? "client: ... saying so"

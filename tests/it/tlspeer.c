@@ -1,4 +1,7 @@
 /* tlspeer.c: test helper driving src/tls.c against real OpenSSL peers.
+     tlspeer relay PEMFILE TIMEOUT PROGRAM [ARG...]
+         under tcpserver: handshake, then run PROGRAM on pipes and
+         tls_relay() between it and the peer
      tlspeer server PEMFILE TIMEOUT
          under tcpserver (fds 0/1): handshake, log the session, answer
          "220 tlspeer" then each line with "250 line" until QUIT (221)
@@ -7,6 +10,7 @@
          print the first line that comes back on stdout
    Log lines go to fd 2; exit 0 done, 1 handshake or I/O failure, 111 setup. */
 #include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 #include "buffer.h"
@@ -142,12 +146,44 @@ run_client(char **argv)
     return 0;
 }
 
+static int
+run_relay(char **argv)
+{
+    const char *why;
+    unsigned long t;
+    int up[2], down[2], r;
+    pid_t pid;
+
+    if (!argv[2] || !argv[3] || !argv[4] || !scan_ulong(argv[3], &t))
+        peer_fail(111, "usage", "relay PEMFILE TIMEOUT PROGRAM [ARG...]");
+    if (tls_server_init(argv[2], &why) == -1) peer_fail(111, "certificate", why);
+    if (tls_server(0, 1, (unsigned)t, &why) == -1) peer_fail(1, "handshake failed", why);
+    peer_info();
+    if (pipe(up) == -1 || pipe(down) == -1) peer_fail(111, "pipe", "failed");
+    pid = fork();
+    if (pid == -1) peer_fail(111, "fork", "failed");
+    if (pid == 0) {
+        if (dup2(down[0], 0) == -1 || dup2(up[1], 1) == -1) _exit(111);
+        close(down[0]); close(down[1]); close(up[0]); close(up[1]);
+        execvp(argv[4], argv + 4);
+        _exit(111);
+    }
+    close(down[0]);
+    close(up[1]);
+    r = tls_relay(up[0], down[1], &why);
+    if (r == -1) { say("relay failed: ", why); kill(pid, SIGTERM); }
+    waitpid(pid, 0, 0);
+    say("relay done", 0);
+    return r == -1;
+}
+
 int
 main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && !strcmp(argv[1], "server")) return run_server(argv);
     if (argc >= 2 && !strcmp(argv[1], "client")) return run_client(argv);
+    if (argc >= 2 && !strcmp(argv[1], "relay")) return run_relay(argv);
     peer_fail(111, "usage", "tlspeer server|client ...");
     return 111;
 }
