@@ -116,6 +116,11 @@ mbox_fromline(stralloc *sa, const char *sender, time_t t)
 
 /* ---- shared ---- */
 
+/* libowfat 0.32's buffer_flush loses write errors (buffer_stubborn
+   returns int, buffer_flush reads it as ssize_t: -1 becomes 4294967295,
+   then 0), so the write op remembers them and callers check mb_werr. */
+static int mb_werr;
+
 static ssize_t
 mb_write(int fd, const char *s, size_t n, buffer *b)
 {
@@ -123,7 +128,17 @@ mb_write(int fd, const char *s, size_t n, buffer *b)
 
     (void)b;
     do w = write(fd, s, n); while (w == -1 && errno == EINTR);
+    if (w == -1) mb_werr = errno ? errno : EIO;
     return w;
+}
+
+/* flush, and report any write error seen since mb_werr was cleared */
+static int
+mb_flush(buffer *b)
+{
+    if (buffer_flush(b) == -1 && !mb_werr) mb_werr = errno ? errno : EIO;
+    if (mb_werr) { errno = mb_werr; return -1; }
+    return 0;
 }
 
 static ssize_t
@@ -148,8 +163,9 @@ mb_copy(int fd, buffer *out, struct mboxrd *q, const char **why)
         r = mb_read(fd, b, sizeof b, 0);
         if (r == -1) { *why = "unable to read the message"; return -1; }
         if (r == 0) return 0;
-        if (q ? mboxrd_put(q, out, b, (size_t)r) == -1
-              : buffer_put(out, b, (size_t)r) == -1) {
+        if ((q ? mboxrd_put(q, out, b, (size_t)r) == -1
+               : buffer_put(out, b, (size_t)r) == -1) || mb_werr) {
+            if (mb_werr) errno = mb_werr;
             *why = "unable to write"; return -1;
         }
     }
@@ -212,9 +228,10 @@ maildir_write(int out, int fd, const char *pre, size_t prelen, const char **why)
     char ob[8192];
     buffer b = BUFFER_INIT(mb_write, out, ob, sizeof ob);
 
+    mb_werr = 0;
     if (buffer_put(&b, pre, prelen) == -1) { *why = "unable to write"; return -1; }
     if (mb_copy(fd, &b, 0, why) == -1) return -1;
-    if (buffer_flush(&b) == -1) { *why = "unable to write"; return -1; }
+    if (mb_flush(&b) == -1) { *why = "unable to write"; return -1; }
     if (fsync(out) == -1) { *why = "unable to fsync"; return -1; }
     return 0;
 }
@@ -324,9 +341,10 @@ mbox_append(int out, int fd, const char *pre, size_t prelen, const char **why)
     struct mboxrd q;
 
     mboxrd_init(&q);
+    mb_werr = 0;
     if (buffer_put(&b, pre, prelen) == -1) { *why = "unable to write"; return -1; }
     if (mb_copy(fd, &b, &q, why) == -1) return -1;
-    if (mboxrd_end(&q, &b) == -1 || buffer_flush(&b) == -1) { *why = "unable to write"; return -1; }
+    if (mboxrd_end(&q, &b) == -1 || mb_flush(&b) == -1) { *why = "unable to write"; return -1; }
     if (fsync(out) == -1) { *why = "unable to fsync"; return -1; }
     return 0;
 }
