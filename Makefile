@@ -20,12 +20,23 @@ BINS  := $(addprefix bin/,$(PROGS))
 MANIN := $(wildcard doc/*.[1-8].in)
 MANS  := $(patsubst doc/%.in,man/%,$(MANIN))
 UNITS := $(patsubst tests/unit/%.c,tests/unit/%,$(wildcard tests/unit/*_t.c))
-TLSPROGS :=
+# fuzzing: one harness per parser, tests/fuzz/NAME.c, seeds in tests/fuzz/corpus/NAME/
+FUZZERS := $(sort $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/replay.c,\
+          $(wildcard tests/fuzz/*.c))))
+REPLAYS := $(addprefix tests/fuzz/,$(addsuffix _replay,$(FUZZERS)))
+FUZZ_SECONDS ?= 30
+FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall -Wextra \
+          -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
+FUZZPKGS := clang-14 libfuzzer-14-dev
+TLSPROGS := mail-popup
+# programs that hash or check passwords with crypt(3): doc/security.md
+CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3
+          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
+          dnsmasq-base postfix
 
-.PHONY: all clean install instcheck setup check check-asan unit it demo deps bench
-all: $(BINS) $(MANS) $(UNITS)
+.PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
+all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)
 
 src/auto_home.c: conf-home
 	printf 'const char auto_home[] = "%s";\n' "$$(head -1 conf-home)" > $@
@@ -50,10 +61,35 @@ src/libkirim.a: $(LIBOBJ)
 
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
-	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) -lowfat
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
+
+# the corpus replay (make check): each harness with the ordinary compiler
+tests/fuzz/%.o: tests/fuzz/%.c
+	$(CFL) -c -o $@ $<
+tests/fuzz/%_replay: tests/fuzz/%.o tests/fuzz/replay.o src/libkirim.a
+	$(LDL) -o $@ $< tests/fuzz/replay.o $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
+
+# libFuzzer builds (make fuzz): the library again, instrumented, under tests/fuzz/build
+tests/fuzz/build/lib/%.o: src/%.c
+	@mkdir -p tests/fuzz/build/lib
+	$(FUZZCC) -fsanitize=fuzzer-no-link -c -o $@ $<
+tests/fuzz/build/libkirim.a: $(patsubst src/%.c,tests/fuzz/build/lib/%.o,$(LIBSRC))
+	rm -f $@
+	ar cr $@ $^
+tests/fuzz/build/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/build/libkirim.a
+	$(FUZZCC) -fsanitize=fuzzer -o $@ $< tests/fuzz/build/libkirim.a -lowfat
+
+# test helpers for tests/it, built with the programs (where the tests are:
+# kirim_instance copies the tree without them)
+ITPROGS := $(patsubst %.c,%,$(wildcard tests/it/tlspeer.c))
+all: $(ITPROGS)
+tests/it/%.o: tests/it/%.c
+	$(CFL) -c -o $@ $<
+tests/it/tlspeer: tests/it/tlspeer.o src/libkirim.a
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lbearssl -lowfat
 
 man/%: doc/%.in conf-home
 	@mkdir -p man
@@ -88,11 +124,18 @@ demo:
 	$(MAKE) all
 	sh scripts/demo.sh
 
+fuzz:
+	@sh scripts/deps.sh need $(FUZZPKGS)
+	$(MAKE) $(addprefix tests/fuzz/build/,$(FUZZERS))
+	sh scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
 bench: all
 	sh bench/inject.sh
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
-	rm -rf bin man
+	rm -f tests/fuzz/*.o tests/fuzz/*.d $(REPLAYS)
+	rm -f tests/it/*.o tests/it/*.d $(ITPROGS)
+	rm -rf bin man tests/fuzz/build
 
--include src/*.d tests/unit/*.d
+-include src/*.d tests/unit/*.d tests/fuzz/*.d tests/it/*.d

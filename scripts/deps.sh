@@ -28,5 +28,7 @@ fi
 echo "kirim: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || exit 1
+# postfix only for smtp-sink in the tests: never configure or start it
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing

@@ -66,3 +66,58 @@ if [ "$(id -u)" = 0 ]; then
     chown "$ulog:$gother" "$svc/log/main"
 fi
 chmod 750 "$svc/log/main"
+
+# service/pop3: POP3 on port 110. tcpserver runs as root so that the
+# checkpassword program can become the mailbox owner; mail-popup itself
+# drops to kirimd before it reads a byte from the network (mail-popup(8)).
+pop=$destdir$home/service/pop3
+mkdir -p "$pop/env" "$pop/log/env" "$pop/log/main"
+chmod 755 "$pop" "$pop/env" "$pop/log" "$pop/log/env"
+put "$pop/env/IP" 644 "0"
+put "$pop/env/PORT" 644 "110"
+put "$pop/env/CONCURRENCY" 644 "40"
+put "$pop/env/CHECKPASSWORD" 644 "$home/bin/mail-checkpw"
+put "$pop/env/MAILDIR" 644 "./Maildir/"
+put "$pop/run" 755 "#!/bin/sh
+# mail-popup under tcpserver; settings in ./env (IP PORT CONCURRENCY CHECKPASSWORD MAILDIR)
+exec 2>&1
+exec env - PATH=\"$home/bin:/usr/bin:/bin\" envdir ./env sh -c '
+exec tcpserver -v -R -H -l0 -c \"\$CONCURRENCY\" \"\$IP\" \"\$PORT\" \\
+    $home/bin/mail-popup \"\$(head -1 $home/control/me)\" \\
+    \"\$CHECKPASSWORD\" $home/bin/mail-pop3d \"\$MAILDIR\"'"
+put "$pop/log/env/LOGSIZE" 644 "1000000"
+put "$pop/log/env/LOGCOUNT" 644 "20"
+put "$pop/log/run" 755 "#!/bin/sh
+# multilog as $ulog: timestamped, rotated logs in ./main; sizes in ./env
+exec envdir ./env sh -c 'exec setuidgid $ulog multilog t s\"\$LOGSIZE\" n\"\$LOGCOUNT\" ./main'"
+if [ "$(id -u)" = 0 ]; then
+    chown "$ulog:$gother" "$pop/log/main"
+fi
+chmod 750 "$pop/log/main"
+
+# service/pop3s: POP3 with TLS from the first byte (port 995), otherwise
+# as service/pop3; the key is control/servercert.pem, readable by kirimd
+pops=$destdir$home/service/pop3s
+mkdir -p "$pops/env" "$pops/log/env" "$pops/log/main"
+chmod 755 "$pops" "$pops/env" "$pops/log" "$pops/log/env"
+put "$pops/env/IP" 644 "0"
+put "$pops/env/PORT" 644 "995"
+put "$pops/env/CONCURRENCY" 644 "40"
+put "$pops/env/CHECKPASSWORD" 644 "$home/bin/mail-checkpw"
+put "$pops/env/MAILDIR" 644 "./Maildir/"
+put "$pops/run" 755 "#!/bin/sh
+# mail-popup -t under tcpserver; settings in ./env (IP PORT CONCURRENCY CHECKPASSWORD MAILDIR)
+exec 2>&1
+exec env - PATH=\"$home/bin:/usr/bin:/bin\" envdir ./env sh -c '
+exec tcpserver -v -R -H -l0 -c \"\$CONCURRENCY\" \"\$IP\" \"\$PORT\" \\
+    $home/bin/mail-popup -t \"\$(head -1 $home/control/me)\" \\
+    \"\$CHECKPASSWORD\" $home/bin/mail-pop3d \"\$MAILDIR\"'"
+put "$pops/log/env/LOGSIZE" 644 "1000000"
+put "$pops/log/env/LOGCOUNT" 644 "20"
+put "$pops/log/run" 755 "#!/bin/sh
+# multilog as $ulog: timestamped, rotated logs in ./main; sizes in ./env
+exec envdir ./env sh -c 'exec setuidgid $ulog multilog t s\"\$LOGSIZE\" n\"\$LOGCOUNT\" ./main'"
+if [ "$(id -u)" = 0 ]; then
+    chown "$ulog:$gother" "$pops/log/main"
+fi
+chmod 750 "$pops/log/main"

@@ -128,20 +128,31 @@ qstr_cat(stralloc *sa, const char *s, size_t len)
     return 1;
 }
 
-/* a domain literal without white space or control bytes, closed */
+/* a domain literal without white space or control bytes, closed; a
+   quoted-pair is kept whole, or dropped whole when what it quotes is
+   dropped (a backslash left alone would quote the next byte instead) */
 static int
 dlit_cat(stralloc *sa, const char *s, size_t len)
 {
     size_t i;
+    int closed = 0;
 
     for (i = 0; i < len; ++i) {
         char c = s[i];
 
+        if (c == '\\') {
+            if (++i == len) break;
+            c = s[i];
+            closed = 0;
+            if (c == ' ' || isctl((unsigned char)c)) continue;
+            if (!stralloc_append(sa, "\\") || !stralloc_append(sa, &c)) return 0;
+            continue;
+        }
         if (c == ' ' || isctl((unsigned char)c)) continue;
         if (!stralloc_append(sa, &c)) return 0;
+        closed = i > 0 && c == ']';     /* only the last byte can be an unquoted ']' */
     }
-    if (sa->len && sa->s[sa->len - 1] == ']') return 1;
-    return stralloc_append(sa, "]");
+    return closed ? 1 : stralloc_append(sa, "]");
 }
 
 /* a quoted string where a domain should be: keep what an atom may hold */

@@ -1,5 +1,6 @@
 /* control.c: reading control/ files; missing means default, unreadable is an error */
 #include <errno.h>
+#include "byte.h"
 #include "openreadclose.h"
 #include "scan.h"
 #include "control.h"
@@ -38,6 +39,7 @@ control_readline(stralloc *sa, const char *fn, const char *def)
     for (i = 0; i < sa->len && sa->s[i] != '\n'; ++i) ;
     sa->len = i;
     while (sa->len && isblank_(sa->s[sa->len - 1])) --sa->len;
+    if (byte_chr(sa->s, sa->len, '\0') < sa->len) { errno = EINVAL; return -1; }
     return 1;
 }
 
@@ -70,6 +72,12 @@ control_readlines(stralloc *sa, const char *fn)
         while (start < end && (raw.s[start] == ' ' || raw.s[start] == '\t')) ++start;
         while (end > start && isblank_(raw.s[end - 1])) --end;
         if (end == start || raw.s[start] == '#') continue;
+        /* a NUL would split the line in two for every reader: corrupt */
+        if (byte_chr(raw.s + start, end - start, '\0') < end - start) {
+            stralloc_zero(sa);
+            errno = EINVAL;
+            return -1;
+        }
         if (!stralloc_catb(sa, raw.s + start, end - start)) return -1;
         if (!stralloc_0(sa)) return -1;
     }

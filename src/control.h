@@ -4,7 +4,9 @@
 #include "stralloc.h"
 
 /* All return 1 when the file was read, 0 when it does not exist (the
-   default was applied), -1 on any other error (errno set). */
+   default was applied), -1 on any other error (errno set). A NUL byte
+   in a line that control_readline or control_readlines would return
+   is an error too (EINVAL): the file is corrupt. */
 
 /* first line, trailing blanks and CR removed; missing: copy def (if def) */
 int control_readline(stralloc *sa, const char *fn, const char *def);

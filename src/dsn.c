@@ -83,23 +83,26 @@ catline(stralloc *sa, const char *s, size_t len, size_t max)
     return 1;
 }
 
-/* text as lines, each indented, controls but LF made "?" */
+/* text as lines, each indented, controls but LF made "?"; a line longer
+   than DIAGMAX goes on over several lines, so none passes 998 bytes */
 static int
 catindent(stralloc *sa, const char *s, size_t len)
 {
-    size_t i;
+    size_t i, col = 0;
     char c;
 
     if (!cats(sa, "    ")) return 0;
     for (i = 0; i < len; ++i) {
         c = s[i];
-        if (c == '\n') {
-            if (i + 1 == len) break;
+        if (c == '\n' || col == DIAGMAX) {
+            if (c == '\n' && i + 1 == len) break;
             if (!cats(sa, "\n    ")) return 0;
-            continue;
+            col = 0;
+            if (c == '\n') continue;
         }
         if (((unsigned char)c < 32 && c != '\t') || (unsigned char)c >= 127) c = '?';
         if (!stralloc_append(sa, &c)) return 0;
+        ++col;
     }
     return cats(sa, "\n");
 }
@@ -158,16 +161,62 @@ human(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
     return 1;
 }
 
+/* mail-remote's "Remote host NAME [IP] said: REPLY": 1 and the parts, else 0 */
+static int
+remotesaid(const char *t, size_t tlen, const char **name, size_t *nlen,
+           const char **reply, size_t *rlen)
+{
+    static const char pre[] = "Remote host ", said[] = "] said: ";
+    size_t i, k;
+
+    if (tlen < sizeof pre - 1 || !byte_equal(t, sizeof pre - 1, pre)) return 0;
+    for (i = sizeof pre - 1; i < tlen && t[i] != ' ' && t[i] != '\n'; ++i) ;
+    if (i + 1 >= tlen || t[i + 1] != '[') return 0;
+    *name = t + sizeof pre - 1;
+    *nlen = i - (sizeof pre - 1);
+    for (k = i; k + sizeof said - 1 <= tlen; ++k)
+        if (byte_equal(t + k, sizeof said - 1, said)) break;
+    if (k + sizeof said - 1 > tlen) return 0;
+    *reply = t + k + sizeof said - 1;
+    *rlen = tlen - (k + sizeof said - 1);
+    return *rlen >= 3 && isdigit_((*reply)[0]) && isdigit_((*reply)[1]) && isdigit_((*reply)[2]);
+}
+
+/* the enhanced status code after a reply's "NNN " (RFC 3463), made 5.x.y */
+static size_t
+replystatus(char *out, const char *r, size_t len)
+{
+    size_t a, b;
+
+    if (len < 9 || (r[3] != ' ' && r[3] != '-') || (r[4] != '4' && r[4] != '5') || r[5] != '.')
+        return 0;
+    a = digits(r + 6, len - 6);
+    if (!a || 6 + a >= len || r[6 + a] != '.') return 0;
+    b = digits(r + 7 + a, len - 7 - a);
+    if (!b) return 0;
+    byte_copy(out, 3 + a + b, r + 4);
+    out[0] = '5';
+    return 3 + a + b;
+}
+
 static int
 percipient(stralloc *sa, const char *a, size_t alen, const char *t, size_t tlen)
 {
     char st[16];
-    size_t n = dsn_status(st, t, tlen);
+    const char *name = 0, *reply = 0;
+    size_t n, nlen = 0, rlen = 0;
     int smtp = tlen >= 3 && isdigit_(t[0]) && isdigit_(t[1]) && isdigit_(t[2]);
+    int remote = remotesaid(t, tlen, &name, &nlen, &reply, &rlen);
 
-    return cats(sa, "\nFinal-Recipient: rfc822; ") && catline(sa, a, alen, DIAGMAX)
-        && cats(sa, "\nAction: failed\nStatus: ") && stralloc_catb(sa, st, n)
-        && cats(sa, smtp ? "\nDiagnostic-Code: smtp; " : "\nDiagnostic-Code: x-kirim; ")
+    n = remote ? replystatus(st, reply, rlen) : 0;
+    if (!n) n = dsn_status(st, t, tlen);
+    if (!cats(sa, "\nFinal-Recipient: rfc822; ") || !catline(sa, a, alen, DIAGMAX)
+        || !cats(sa, "\nAction: failed\nStatus: ") || !stralloc_catb(sa, st, n)) return 0;
+    if (remote)
+        return cats(sa, "\nRemote-MTA: dns; ") && catline(sa, name, nlen, DIAGMAX)
+            && cats(sa, "\nDiagnostic-Code: smtp; ") && catline(sa, reply, rlen, DIAGMAX)
+            && cats(sa, "\n");
+    return cats(sa, smtp ? "\nDiagnostic-Code: smtp; " : "\nDiagnostic-Code: x-kirim; ")
         && catline(sa, t, tlen, DIAGMAX) && cats(sa, "\n");
 }
 

@@ -129,6 +129,8 @@ spawner_outcome(int ws, const char *out, size_t len, const char *prog,
     return letter;
 }
 
+static const struct spawner_batch *batch;
+
 /* ---- in the child ---- */
 
 void
@@ -147,32 +149,37 @@ spawner_fail(int code, int withsys, const char *m1, const char *m2)
 }
 
 static void
-spawner_child(const struct spawner_req *r, int w,
-              void (*deliver)(const struct spawner_req *))
+spawner_child(const struct spawner_req *rs, unsigned long n, int w)
 {
     static stralloc fn, mess;
     int fd;
 
     signal(SIGCHLD, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    if (dup2(w, 1) == -1 || dup2(w, 2) == -1) _exit(111);
+    if (dup2(w, 1) == -1) _exit(111);
+    if (!batch->keeperr && dup2(w, 2) == -1) _exit(111);
     close(w);
-    if (!qname(&fn, "mess", r->id)) spawner_fail(111, 0, "out of memory", 0);
+    if (!qname(&fn, "mess", rs[0].id)) spawner_fail(111, 0, "out of memory", 0);
     if (!stralloc_copys(&mess, "queue/") || !stralloc_cat(&mess, &fn))
         spawner_fail(111, 0, "out of memory", 0);
     fd = open(mess.s, O_RDONLY | O_CLOEXEC);
     if (fd == -1) spawner_fail(111, 1, "unable to open ", mess.s);
     if (dup2(fd, 0) == -1) spawner_fail(111, 1, "unable to dup the message", 0);
     close(fd);
-    deliver(r);
+    batch->deliver(rs, n);
     _exit(111);
 }
 
 /* ---- the loop ---- */
 
+/* a group of requests in one child is owned by its first slot, the lead */
 struct child {
-    pid_t pid;                  /* 0: slot free */
+    pid_t pid;                  /* 0: slot free; members share the lead's */
     int fd;                     /* read end of its output pipe, -1: closed */
+    unsigned long lead;         /* the slot owning the child */
+    unsigned long n;            /* lead only: slots in the group */
+    unsigned long *slots;       /* lead only: them, batch->max of room */
+    size_t cap;                 /* most output kept */
     stralloc out;
 };
 
@@ -181,8 +188,9 @@ static unsigned long inflight;
 static int selfpipe[2] = { -1, -1 };
 static stralloc inbuf, rec, text;
 static int inputopen = 1, malformed;
-static void (*deliverfn)(const struct spawner_req *);
 static const char *progname_;
+static struct spawner_req *pending;
+static unsigned long npending;
 
 static void
 spawner_sigchld(int sig)
@@ -194,8 +202,8 @@ spawner_sigchld(int sig)
     errno = e;
 }
 
-static void
-spawner_report(unsigned long slot, char letter, const char *t, size_t len)
+void
+spawner_put(unsigned long slot, char letter, const char *t, size_t len)
 {
     stralloc_zero(&rec);
     if (!spawner_result(&rec, slot, letter, t, len)) die_nomem();
@@ -206,7 +214,7 @@ spawner_report(unsigned long slot, char letter, const char *t, size_t len)
 static void
 spawner_reports(unsigned long slot, char letter, const char *t)
 {
-    spawner_report(slot, letter, t, strlen(t));
+    spawner_put(slot, letter, t, strlen(t));
 }
 
 /* read what a child wrote: 2 got some, 1 nothing now, 0 end of file or error */
@@ -221,8 +229,8 @@ spawner_readkid(struct child *k)
     if (r == -1 && errno == EAGAIN) return 1;
     if (r <= 0) return 0;
     keep = (size_t)r;
-    if (k->out.len + keep > SPAWNER_TEXTMAX)
-        keep = k->out.len < SPAWNER_TEXTMAX ? SPAWNER_TEXTMAX - k->out.len : 0;
+    if (k->out.len + keep > k->cap)
+        keep = k->out.len < k->cap ? k->cap - k->out.len : 0;
     if (keep && !stralloc_catb(&k->out, b, keep)) die_nomem();
     return 2;
 }
@@ -234,22 +242,33 @@ spawner_closekid(struct child *k)
     k->fd = -1;
 }
 
+/* one delivery per child: the exit code and output are the result */
+static void
+spawner_single(int ws, const char *out, size_t len, const unsigned long *slots,
+               unsigned long n)
+{
+    char letter;
+
+    (void)n;
+    letter = spawner_outcome(ws, out, len, progname_, &text);
+    if (!letter) die_nomem();
+    spawner_put(slots[0], letter, text.s, text.len);
+}
+
 static void
 spawner_finish(unsigned long slot, int ws)
 {
     struct child *k = &kids[slot];
-    char letter;
-    int i;
+    unsigned long i;
 
     for (i = 0; k->fd != -1 && i < DRAINMAX; ++i)
         if (spawner_readkid(k) != 2) break;
     spawner_closekid(k);
-    letter = spawner_outcome(ws, k->out.s, k->out.len, progname_, &text);
-    if (!letter) die_nomem();
-    spawner_report(slot, letter, text.s, text.len);
-    k->pid = 0;
+    batch->report(ws, k->out.s, k->out.len, k->slots, k->n);
+    for (i = 0; i < k->n; ++i) kids[k->slots[i]].pid = 0;
+    inflight -= k->n;
+    k->n = 0;
     stralloc_zero(&k->out);
-    --inflight;
 }
 
 static void
@@ -261,7 +280,7 @@ spawner_reap(void)
 
     while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
         for (i = 0; i < auto_spawn; ++i)
-            if (kids[i].pid == pid) { spawner_finish(i, ws); break; }
+            if (kids[i].pid == pid && kids[i].lead == i) { spawner_finish(i, ws); break; }
 }
 
 static void
@@ -277,26 +296,23 @@ spawner_nonblock(int fd)
 }
 
 static void
-spawner_start(const struct spawner_req *r)
+spawner_failall(const struct spawner_req *rs, unsigned long n, const char *t)
 {
-    struct child *k;
+    unsigned long i;
+
+    for (i = 0; i < n; ++i) spawner_reports(rs[i].slot, 'Z', t);
+}
+
+/* start one child for the n requests rs (their slots are free and valid) */
+static void
+spawner_start(const struct spawner_req *rs, unsigned long n)
+{
+    struct child *k = &kids[rs[0].slot];
+    unsigned long i;
     int p[2];
     pid_t pid;
 
-    if (r->slot >= auto_spawn) {
-        spawner_reports(r->slot, 'Z', "slot number beyond the concurrency limit (conf-spawn)");
-        return;
-    }
-    k = &kids[r->slot];
-    if (k->pid) {
-        warn_x("slot already in use; ignoring the rest of the input");
-        malformed = 1;
-        return;
-    }
-    if (pipe(p) == -1) {
-        spawner_reports(r->slot, 'Z', "unable to create a pipe");
-        return;
-    }
+    if (pipe(p) == -1) { spawner_failall(rs, n, "unable to create a pipe"); return; }
     spawner_cloexec(p[0]);
     spawner_cloexec(p[1]);
     /* the child must not inherit results waiting in buffer_1 */
@@ -304,16 +320,51 @@ spawner_start(const struct spawner_req *r)
     pid = fork();
     if (pid == -1) {
         close(p[0]); close(p[1]);
-        spawner_reports(r->slot, 'Z', "unable to fork");
+        spawner_failall(rs, n, "unable to fork");
         return;
     }
-    if (pid == 0) spawner_child(r, p[1], deliverfn);
+    if (pid == 0) spawner_child(rs, n, p[1]);
     close(p[1]);
     spawner_nonblock(p[0]);
-    k->pid = pid;
+    for (i = 0; i < n; ++i) {
+        kids[rs[i].slot].pid = pid;
+        kids[rs[i].slot].lead = rs[0].slot;
+        kids[rs[i].slot].fd = -1;
+        k->slots[i] = rs[i].slot;
+    }
     k->fd = p[0];
+    k->n = n;
+    k->cap = SPAWNER_TEXTMAX * (n + 1);
     stralloc_zero(&k->out);
-    ++inflight;
+    inflight += n;
+}
+
+/* start the requests waiting in pending */
+static void
+spawner_flushpending(void)
+{
+    if (npending) spawner_start(pending, npending);
+    npending = 0;
+}
+
+/* one parsed request: into the pending group, or the next one */
+static void
+spawner_take(const struct spawner_req *r)
+{
+    if (r->slot >= auto_spawn) {
+        spawner_reports(r->slot, 'Z', "slot number beyond the concurrency limit (conf-spawn)");
+        return;
+    }
+    if (kids[r->slot].pid) {
+        warn_x("slot already in use; ignoring the rest of the input");
+        malformed = 1;
+        return;
+    }
+    if (npending && (npending >= batch->max || !batch->joins
+                     || !batch->joins(&pending[0], r)))
+        spawner_flushpending();
+    pending[npending++] = *r;
+    kids[r->slot].pid = -1;     /* taken: a repeated slot is malformed */
 }
 
 static void
@@ -324,6 +375,7 @@ spawner_input(void)
     ssize_t got;
     size_t pos = 0;
     long n = 0;
+    unsigned long i;
 
     do got = read(0, b, sizeof b); while (got == -1 && errno == EINTR);
     if (got == -1 && errno == EAGAIN) return;
@@ -335,9 +387,12 @@ spawner_input(void)
     }
     if (!stralloc_catb(&inbuf, b, (size_t)got)) die_nomem();
     while (!malformed && (n = spawner_parse(inbuf.s + pos, inbuf.len - pos, &r)) > 0) {
-        spawner_start(&r);
+        spawner_take(&r);
         pos += (size_t)n;
     }
+    if (malformed) for (i = 0; i < npending; ++i) kids[pending[i].slot].pid = 0;
+    if (malformed) npending = 0;
+    spawner_flushpending();     /* pending points into inbuf: start it now */
     if (n == -1) { warn_x("malformed request; ignoring the rest of the input"); malformed = 1; }
     if (malformed) { inputopen = 0; return; }
     byte_copy(inbuf.s, inbuf.len - pos, inbuf.s + pos);
@@ -348,12 +403,18 @@ static void
 spawner_setup(void)
 {
     struct sigaction sa;
-    int i;
+    unsigned long i;
 
     for (i = 0; i < 3; ++i)
-        if (fcntl(i, F_GETFD) == -1) die_temp("file descriptor 0, 1 or 2 is closed");
+        if (fcntl((int)i, F_GETFD) == -1) die_temp("file descriptor 0, 1 or 2 is closed");
     kids = calloc(auto_spawn, sizeof *kids);
-    if (!kids) die_nomem();
+    pending = calloc(batch->max, sizeof *pending);
+    if (!kids || !pending) die_nomem();
+    for (i = 0; i < auto_spawn; ++i) {
+        kids[i].fd = -1;
+        kids[i].slots = calloc(batch->max, sizeof *kids[i].slots);
+        if (!kids[i].slots) die_nomem();
+    }
     if (pipe(selfpipe) == -1) die_temp("unable to create a pipe");
     for (i = 0; i < 2; ++i) {
         spawner_cloexec(selfpipe[i]);
@@ -368,14 +429,14 @@ spawner_setup(void)
 }
 
 int
-spawner_run(void (*deliver)(const struct spawner_req *), const char *prog)
+spawner_runbatch(const struct spawner_batch *b, const char *prog)
 {
     struct pollfd *pfd;
     unsigned long *owner, i;
     char junk[64];
     int n, j;
 
-    deliverfn = deliver;
+    batch = b;
     progname_ = prog;
     spawner_setup();
     pfd = calloc(auto_spawn + 2, sizeof *pfd);
@@ -386,7 +447,7 @@ spawner_run(void (*deliver)(const struct spawner_req *), const char *prog)
         pfd[n].fd = selfpipe[0]; pfd[n++].events = POLLIN;
         if (inputopen) { pfd[n].fd = 0; pfd[n++].events = POLLIN; }
         for (i = 0; i < auto_spawn; ++i)
-            if (kids[i].pid && kids[i].fd != -1) {
+            if (kids[i].pid > 0 && kids[i].fd != -1) {
                 owner[n] = i;
                 pfd[n].fd = kids[i].fd; pfd[n++].events = POLLIN;
             }
@@ -401,11 +462,31 @@ spawner_run(void (*deliver)(const struct spawner_req *), const char *prog)
 
             if (pfd[j].fd == selfpipe[0] || pfd[j].fd == 0 || !pfd[j].revents) continue;
             k = &kids[owner[j]];
-            if (!k->pid || k->fd != pfd[j].fd) continue;     /* reaped above */
+            if (k->pid <= 0 || k->fd != pfd[j].fd) continue;     /* reaped above */
             if (!spawner_readkid(k)) spawner_closekid(k);
         }
         if (inputopen && pfd[1].fd == 0 && pfd[1].revents) spawner_input();
         if (buffer_flush(buffer_1) == -1) die_temp("unable to write results");
     }
     return malformed ? 111 : 0;
+}
+
+/* ---- one delivery per child (mail-lspawn) ---- */
+
+static void (*singlefn)(const struct spawner_req *);
+
+static void
+spawner_deliverone(const struct spawner_req *rs, unsigned long n)
+{
+    (void)n;
+    singlefn(rs);
+}
+
+int
+spawner_run(void (*deliver)(const struct spawner_req *), const char *prog)
+{
+    static struct spawner_batch one = { 0, 1, 0, spawner_deliverone, spawner_single };
+
+    singlefn = deliver;
+    return spawner_runbatch(&one, prog);
 }

@@ -44,6 +44,25 @@ char spawner_outcome(int wstatus, const char *out, size_t len,
    read past it). prog names the delivery program in crash notes. */
 int spawner_run(void (*deliver)(const struct spawner_req *), const char *prog);
 
+/* Grouped deliveries (mail-rspawn): consecutive requests that arrive
+   together and that joins() accepts (same message, same host...) go to
+   one child, at most max of them. deliver runs in the child with the
+   group; report turns the child's wait status and output (fd 1 only
+   when keeperr, else fds 1 and 2; at most SPAWNER_TEXTMAX bytes per
+   request plus as much again) into one spawner_put per slot. */
+struct spawner_batch {
+    int (*joins)(const struct spawner_req *first, const struct spawner_req *r);
+    unsigned long max;
+    int keeperr;                /* the child's fd 2 stays the spawner's */
+    void (*deliver)(const struct spawner_req *rs, unsigned long n);
+    void (*report)(int wstatus, const char *out, size_t len,
+                   const unsigned long *slots, unsigned long n);
+};
+int spawner_runbatch(const struct spawner_batch *b, const char *prog);
+
+/* In the spawner: queue the result record of one slot (report above). */
+void spawner_put(unsigned long slot, char letter, const char *text, size_t len);
+
 /* In a child: write m1 m2 (": " strerror(errno) when withsys) and a
    newline on fd 1, then _exit(code). */
 void spawner_fail(int code, int withsys, const char *m1, const char *m2)

@@ -87,6 +87,7 @@ usersdb_lookup(int fd, const char *local, size_t len, struct account *a)
     size_t plen;
     int r;
 
+    byte_zero(&c, sizeof c);        /* cdb_init first unmaps c.map when it is set */
     cdb_init(&c, fd);
     if (!usersdb_key(&key, '=', local, len)) { r = -1; goto done; }
     if ((r = usersdb_get(&c, &key, a)) != 0) goto done;

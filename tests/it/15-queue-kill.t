@@ -50,6 +50,10 @@ for a in $(cat "$T/acked"); do
     grep -rlqx "X-Seq: $a" "$H/queue/mess" || { lost=$((lost + 1)); continue; }
 done
 is "$lost" 0 "every run that exited 0 left its message in the queue"
-is "$(qcount todo)" "$acked" "todo entries = acknowledged messages"
+# a kill after step 4 (todo linked) but before exit 0 leaves a complete,
+# unacknowledged message that will be delivered: allowed, never the reverse
+todo=$(qcount todo)
+ok "$([ "$todo" -ge "$acked" ] && echo 0 || echo 1)" "todo entries ($todo) >= acknowledged messages ($acked)"
+diag "$((todo - acked)) complete messages were queued by runs killed before they could exit 0"
 diag "left for mail-clean: $(ls "$H/queue/pid" | wc -l) pid files, $(($(qcount mess) - acked)) mess files without todo"
 done_testing

@@ -83,6 +83,11 @@ test_broken(void)
     P("a@b (unclosed, c@d", "a@b", "unclosed comment runs to the end");
     P("\"unterminated, a@b", "\"unterminated, a@b\"", "unclosed quote runs to the end");
     P("a@[1.2", "a@[1.2]", "unclosed domain literal");
+    /* found by fuzzing (tests/fuzz/corpus/addrlist/dlit-pair): dropping
+       the control byte of a quoted-pair left its backslash quoting ']' */
+    P("a@[1\\\001].b", "a@[1].b", "quoted control byte dropped with its backslash");
+    P("a@[1\\]2]", "a@[1\\]2]", "quoted ']' kept, literal closed after it");
+    P("a@[1\\", "a@[1]", "unclosed literal ending in a backslash");
     P("<<a@b>>", "a@b", "doubled brackets");
     P("<a@b> trailing junk, c@d", "a@b|c@d", "text after <...> ignored");
     P("<a@b> <c@d>", "a@b|c@d", "two angle addresses without comma");

@@ -24,6 +24,39 @@ count(const stralloc *sa, const char *s)
     return c;
 }
 
+/* the longest line in sa, newline excluded */
+static size_t
+longest(const stralloc *sa)
+{
+    size_t i, col = 0, max = 0;
+
+    for (i = 0; i < sa->len; ++i) {
+        if (sa->s[i] == '\n') col = 0;
+        else if (++col > max) max = col;
+    }
+    return max;
+}
+
+/* found by fuzzing (tests/fuzz/corpus/dsn/long): a 1200-byte text line
+   came out as one line of the human part, past RFC 5322's 998 */
+static void
+test_longline(void)
+{
+    static stralloc sa, recs;
+    struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
+                     "kirim-b-1", 0, 86400, 0 };
+    size_t i;
+
+    stralloc_copys(&recs, "l@x.org");
+    stralloc_0(&recs);
+    for (i = 0; i < 2000; ++i) stralloc_append(&recs, "y");
+    stralloc_0(&recs);
+    ok(dsn_head(&sa, &d, recs.s, recs.len), "bounce with a 2000-byte text");
+    ok(longest(&sa) <= 998, "no line longer than 998 bytes");
+    ok(count(&sa, "\n    yyyy") == 3, "the long text goes on over 3 indented lines");
+    ok(count(&sa, "y") >= 2000 + 900, "all of it in the human part, 900 in the report");
+}
+
 int
 main(void)
 {
@@ -33,7 +66,10 @@ main(void)
     const char recs[] = "a@x.org\0Sorry, no mailbox here by that name. (#5.1.1)\0"
                         "b@y.org\0line one\nline two\0"
                         "a@x.org\0again\0"
-                        "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0";
+                        "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0"
+                        "r@w.org\0Remote host mx.w.org [192.0.2.1] said: 550-5.1.1 no\n550 5.1.1 user\0"
+                        "t@w.org\0Remote host mx.w.org [192.0.2.1] said: 451 4.2.0 busy\0"
+                        "u@w.org\0Remote host junk\0";
     struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
                      "kirim-b-1", 0, 86400, 1 };
 
@@ -63,6 +99,12 @@ main(void)
     ok(has(&sa, "\nFinal-Recipient: rfc822; a@x.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: x-kirim; Sorry"), "first recipient");
     ok(has(&sa, "Status: 5.0.0\nDiagnostic-Code: x-kirim; line one/line two\n"), "newlines become / in the report");
     ok(has(&sa, "Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1"), "SMTP reply gives smtp;");
+    ok(has(&sa, "rfc822; r@w.org\nAction: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.w.org\n"
+           "Diagnostic-Code: smtp; 550-5.1.1 no/550 5.1.1 user\n"), "mail-remote's text: Remote-MTA, smtp;");
+    ok(has(&sa, "rfc822; t@w.org\nAction: failed\nStatus: 5.2.0\nRemote-MTA: dns; mx.w.org\n"
+           "Diagnostic-Code: smtp; 451 4.2.0 busy\n"), "an expired 4xx reply: status made 5.x.y");
+    ok(has(&sa, "rfc822; u@w.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: x-kirim; Remote host junk\n"),
+       "not quite mail-remote's shape: plain text");
     ok(count(&sa, "Final-Recipient: rfc822; a@x.org") == 1, "repeated address reported once");
     ok(has(&sa, "<b@y.org>:\n    line one\n    line two\n"), "human part indents lines");
     ok(has(&sa, "\n--kirim-b-1\nContent-Type: message/rfc822\n\n"), "whole message part");
@@ -71,5 +113,6 @@ main(void)
     stralloc_zero(&sa);
     dsn_head(&sa, &d, recs, sizeof recs - 1);
     ok(has(&sa, "Content-Type: text/rfc822-headers\n\n"), "headers-only part");
+    test_longline();
     return done_testing();
 }

@@ -1,6 +1,8 @@
 /* usersdb_t.c: users/assign lines, compiling them, and users/cdb lookups */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "cdb_make.h"
 #include "stralloc.h"
@@ -131,6 +133,44 @@ test_account(void)
     ok(account_parse(&a, S("\0001\0001\0/h\0\0\0")) == 0, "empty user");
 }
 
+/* fill the stack below us with w, as a caller's dead locals would */
+static void __attribute__((noinline))
+dirty_stack(uintptr_t w)
+{
+    volatile uintptr_t junk[2048];
+    size_t i;
+
+    for (i = 0; i < sizeof junk / sizeof junk[0]; ++i) junk[i] = w;
+}
+
+/* found by fuzzing (valgrind on tests/fuzz/usersdb_replay): the struct
+   cdb in usersdb_lookup was not zeroed, and libowfat's cdb_init first
+   unmaps whatever its map field holds. Leave a page's address (and its
+   size) in dead stack; the lookup must not unmap that page. */
+static void
+test_stackmap(const char *dir)
+{
+    static struct account a;
+    uintptr_t hint;
+    char *page = MAP_FAILED;
+    long ps = sysconf(_SC_PAGESIZE);
+
+    /* an address whose low 32 bits are one page size, so that the same
+       word read as the cdb's size field means "one page" */
+    for (hint = (uintptr_t)0x300000000000ULL + (uintptr_t)ps;
+         hint < (uintptr_t)0x310000000000ULL && page == MAP_FAILED;
+         hint += (uintptr_t)0x100000000ULL) {
+        page = mmap((void *)hint, ps, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (page != MAP_FAILED && page != (char *)hint) { munmap(page, ps); page = MAP_FAILED; }
+    }
+    if (page == MAP_FAILED) { ok(1, "no free address for the stack test # SKIP"); return; }
+    dirty_stack((uintptr_t)page);
+    ok(lookup(dir, "joe", &a) == 1, "lookup over a dirty stack");
+    ok(msync(page, ps, MS_ASYNC) == 0, "the page named by dead stack is still mapped");
+    munmap(page, ps);
+}
+
 int
 main(void)
 {
@@ -140,6 +180,8 @@ main(void)
     if (!mkdtemp(dir)) return 2;
     test_line();
     test_compile(dir);
+    ok(compile(dir, S(assign), &(unsigned long){ 0 }, &(const char *){ 0 }) == 1, "assign compiled again");
+    test_stackmap(dir);
     test_account();
     strcpy(fn, dir);
     strcat(fn, "/cdb");
