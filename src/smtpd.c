@@ -18,6 +18,7 @@
 #include "smtpio.h"
 #include "smtpreply.h"
 #include "smtpd.h"
+#include "tls.h"
 
 struct session {
     struct smtpd_config *c;
@@ -30,6 +31,7 @@ struct session {
     stralloc rcpts;             /* accepted recipients, each NUL-ended */
     unsigned long nrcpt;
     unsigned long errors;
+    int tls;                    /* STARTTLS done */
 };
 
 static char inbuf[4096], outbuf[4096];
@@ -135,6 +137,7 @@ smtpd_config(struct smtpd_config *c, const char **fn)
     fd = open("control/morercpthosts.cdb", O_RDONLY | O_CLOEXEC);
     if (fd == -1 && errno != ENOENT) { *fn = "morercpthosts.cdb"; return -1; }
     c->relay.mrhfd = fd;
+    c->havecert = access("control/servercert.pem", F_OK) == 0;
     c->relay.vd = &c->vd;
     return 0;
 }
@@ -188,6 +191,8 @@ smtp_helo_(struct session *s, const char *arg, size_t len, int ehlo)
         || !stralloc_cats(&reply_, "250-SIZE ") || !stralloc_catb(&reply_, num, n)
         || !stralloc_cats(&reply_, "\r\n")
         || !smtpreply_line(&reply_, "250", 1, 0, "ENHANCEDSTATUSCODES", 19)
+        || (!s->tls && s->c->havecert
+            && !smtpreply_line(&reply_, "250", 1, 0, "STARTTLS", 8))
         || !smtpreply_line(&reply_, "250", 0, 0, "SMTPUTF8", 8))
         die_nomem_smtp();
     put(&reply_);
@@ -347,6 +352,35 @@ smtp_expn(struct session *s, const char *arg, size_t len)
     reply("502", "5.5.1", "EXPN is not available");
 }
 
+/* STARTTLS (RFC 3207): a new session on the same connection; what the
+   client pipelined after the command is thrown away with the buffer */
+static void
+smtp_starttls(struct session *s, const char *arg, size_t len)
+{
+    const char *why;
+
+    (void)arg;
+    if (s->tls) { err(s, "503", "5.5.1", "TLS is already active"); return; }
+    if (len) { err(s, "501", "5.5.4", "STARTTLS takes no argument"); return; }
+    if (tls_server_init("control/servercert.pem", &why) == -1) {
+        logx(s, "TLS not available: ", why);
+        reply("454", "4.7.0", "TLS not available, try again later");
+        return;
+    }
+    reply("220", "2.0.0", "ready to start TLS");
+    if (buffer_flush(&out) == -1) die_io(s, "write");
+    if (tls_server(0, 1, (unsigned)s->c->timeout, &why) == -1) {
+        logx(s, "TLS handshake failed: ", why);
+        _exit(111);
+    }
+    buffer_init(&in, tls_read, 0, inbuf, sizeof inbuf);
+    buffer_init(&out, tls_write, 1, outbuf, sizeof outbuf);
+    s->tls = 1;
+    s->seenhelo = 0;
+    s->helo.len = 0;
+    transaction_reset(s);
+}
+
 /* ---- DATA ---- */
 
 /* printable copy of s for a header field */
@@ -384,6 +418,13 @@ received(struct session *s, stralloc *r)
     if (!stralloc_cats(r, "])\n\tby ") || !stralloc_cat(r, &s->c->me)) return 0;
     if (!stralloc_cats(r, " (kirim mail-smtpd) with ")) return 0;
     if (!stralloc_cats(r, s->ehlo ? (s->from.utf8 ? "UTF8SMTP" : "ESMTP") : "SMTP")) return 0;
+    if (s->tls) {
+        struct tls_info ti;
+        tls_info(&ti);
+        if (!stralloc_cats(r, s->ehlo ? "S (" : " (TLS ") || !stralloc_cats(r, ti.version)
+            || !stralloc_cats(r, " ") || !stralloc_cats(r, ti.cipher) || !stralloc_cats(r, ")"))
+            return 0;
+    }
     if (!stralloc_cats(r, "; ")) return 0;
     n = date822_fmt(date, time(0));
     return stralloc_catb(r, date, n) && stralloc_cats(r, "\n");
@@ -505,7 +546,8 @@ static const struct command {
     { "ehlo", smtp_ehlo }, { "helo", smtp_helo }, { "mail", smtp_mail },
     { "rcpt", smtp_rcpt }, { "data", smtp_data }, { "rset", smtp_rset },
     { "noop", smtp_noop }, { "quit", smtp_quit }, { "help", smtp_help },
-    { "vrfy", smtp_vrfy }, { "expn", smtp_expn }, { 0, 0 },
+    { "vrfy", smtp_vrfy }, { "expn", smtp_expn }, { "starttls", smtp_starttls },
+    { 0, 0 },
 };
 
 static void

@@ -18,6 +18,7 @@ struct smtpd_config {
     unsigned long timeout;      /* seconds for every read and write */
     unsigned long maxrcpt;      /* 0: no limit */
     unsigned long linemax;      /* octets in a DATA line with CRLF; 0: no limit */
+    int havecert;               /* control/servercert.pem exists: offer STARTTLS */
     struct vdomain vd;
     struct relay relay;
 };

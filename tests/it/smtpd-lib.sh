@@ -12,11 +12,11 @@ freeport() {
 # the local user that mail is for: a real account as root, else the caller
 smtpd_user() {
     if isroot; then
-        LU=kirimt6
+        LU=kirimsd1
         userdel "$LU" 2>/dev/null
         useradd -M -d "$T/$LU" -s /usr/sbin/nologin "$LU" || echo "Bail out! useradd $LU"
         mkdir -p "$T/$LU"; chown "$LU:" "$T/$LU"; chmod 711 "$T/$LU"
-        trap 'userdel kirimt6 2>/dev/null; cleanup' EXIT
+        trap 'userdel kirimsd1 2>/dev/null; cleanup' EXIT
     else
         LU=$(id -un)
     fi
