@@ -34,38 +34,47 @@ if [ "$(id -u)" = 0 ]; then
 fi
 chmod 750 "$svc/log/main"
 
-# service/smtpd: mail-smtpd on port 25 under tcpserver as the daemon user
+# service/smtpd (25), service/submission (587: AUTH required, after
+# STARTTLS) and service/smtps (465: TLS from the first byte, AUTH
+# required): mail-smtpd under tcpserver as the daemon user
 udaemon=$2
-svc=$destdir$home/service/smtpd
-mkdir -p "$svc/env" "$svc/log/env" "$svc/log/main"
-chmod 755 "$svc" "$svc/env" "$svc/log" "$svc/log/env"
-put "$svc/env/IP" 644 "0.0.0.0"
-put "$svc/env/PORT" 644 "25"
-put "$svc/env/CONCURRENCY" 644 "40"
-put "$svc/tcp.smtp" 644 "# tcprules(1) source, compiled into tcp.cdb when the service starts
+smtpsvc() {   # name port rules extra-env-files...
+    svc=$destdir$home/service/$1
+    mkdir -p "$svc/env" "$svc/log/env" "$svc/log/main"
+    chmod 755 "$svc" "$svc/env" "$svc/log" "$svc/log/env"
+    put "$svc/env/IP" 644 "0.0.0.0"
+    put "$svc/env/PORT" 644 "$2"
+    put "$svc/env/CONCURRENCY" 644 "40"
+    put "$svc/tcp.smtp" 644 "# tcprules(1) source, compiled into tcp.cdb when the service starts
 # clients allowed to relay (RELAYCLIENT set); everyone else may only
-# send to the domains in control/rcpthosts
-127.0.0.1:allow,RELAYCLIENT=\"\"
-:allow"
-put "$svc/run" 755 "#!/bin/sh
+# send to the domains in control/rcpthosts, or after AUTH
+$3"
+    for e in $4; do put "$svc/env/$e" 644 "1"; done
+    put "$svc/run" 755 "#!/bin/sh
 # mail-smtpd under tcpserver as $udaemon; IP, PORT, CONCURRENCY in ./env;
-# access rules in ./tcp.smtp, compiled into ./tcp.cdb here
+# access rules in ./tcp.smtp, compiled into ./tcp.cdb here; AUTH through
+# mail-checkpw (users/password.cdb) when TLS is on
 exec 2>&1
 if [ ! -f tcp.cdb ] || [ tcp.smtp -nt tcp.cdb ]; then
     tcprules tcp.cdb tcp.tmp < tcp.smtp || exit 111
 fi
 exec envdir ./env sh -c '
     exec envuidgid $udaemon tcpserver -v -R -H -l0 -U -x tcp.cdb -c \"\$CONCURRENCY\" \\
-        \"\$IP\" \"\$PORT\" $home/bin/mail-smtpd'"
-put "$svc/log/env/LOGSIZE" 644 "1000000"
-put "$svc/log/env/LOGCOUNT" 644 "20"
-put "$svc/log/run" 755 "#!/bin/sh
+        \"\$IP\" \"\$PORT\" $home/bin/mail-smtpd $home/bin/mail-checkpw /bin/true'"
+    put "$svc/log/env/LOGSIZE" 644 "1000000"
+    put "$svc/log/env/LOGCOUNT" 644 "20"
+    put "$svc/log/run" 755 "#!/bin/sh
 # multilog as $ulog: timestamped, rotated logs in ./main; sizes in ./env
 exec envdir ./env sh -c 'exec setuidgid $ulog multilog t s\"\$LOGSIZE\" n\"\$LOGCOUNT\" ./main'"
-if [ "$(id -u)" = 0 ]; then
-    chown "$ulog:$gother" "$svc/log/main"
-fi
-chmod 750 "$svc/log/main"
+    if [ "$(id -u)" = 0 ]; then
+        chown "$ulog:$gother" "$svc/log/main"
+    fi
+    chmod 750 "$svc/log/main"
+}
+smtpsvc smtpd 25 '127.0.0.1:allow,RELAYCLIENT=""
+:allow' ""
+smtpsvc submission 587 ':allow' "SUBMISSION"
+smtpsvc smtps 465 ':allow' "SUBMISSION SMTPS"
 
 # service/pop3: POP3 on port 110. tcpserver runs as root so that the
 # checkpassword program can become the mailbox owner; mail-popup itself

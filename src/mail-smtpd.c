@@ -12,9 +12,7 @@ main(int argc, char **argv)
     static struct smtpd_config c;
     const char *fn;
 
-    (void)argv;
     progname = "mail-smtpd";
-    if (argc != 1) die_usage("mail-smtpd (fds 0 and 1 connected to the client)");
     signal(SIGPIPE, SIG_IGN);
     if (chdir(auto_home) == -1) smtpd_unavailable("unable to chdir to conf-home");
     if (smtpd_config(&c, &fn) == -1) {
@@ -27,5 +25,6 @@ main(int argc, char **argv)
         smtpd_unavailable("unable to read the control files");
     }
     c.relay.deliverable = deliverable;
+    c.checkpw = argc > 1 ? argv + 1 : 0;      /* AUTH through checkpassword */
     smtpd_serve(&c);
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "buffer.h"
@@ -10,6 +11,7 @@
 #include "case.h"
 #include "fmt.h"
 #include "str.h"
+#include "textcode.h"
 #include "ctldefault.h"
 #include "date822.h"
 #include "qclient.h"
@@ -32,6 +34,8 @@ struct session {
     unsigned long nrcpt;
     unsigned long errors;
     int tls;                    /* STARTTLS done */
+    stralloc user;              /* authenticated as, when authed */
+    int authed;
 };
 
 static char inbuf[4096], outbuf[4096];
@@ -138,6 +142,8 @@ smtpd_config(struct smtpd_config *c, const char **fn)
     if (fd == -1 && errno != ENOENT) { *fn = "morercpthosts.cdb"; return -1; }
     c->relay.mrhfd = fd;
     c->havecert = access("control/servercert.pem", F_OK) == 0;
+    c->submission = getenv("SUBMISSION") && *getenv("SUBMISSION");
+    c->smtps = getenv("SMTPS") && *getenv("SMTPS");
     c->relay.vd = &c->vd;
     return 0;
 }
@@ -193,6 +199,8 @@ smtp_helo_(struct session *s, const char *arg, size_t len, int ehlo)
         || !smtpreply_line(&reply_, "250", 1, 0, "ENHANCEDSTATUSCODES", 19)
         || (!s->tls && s->c->havecert
             && !smtpreply_line(&reply_, "250", 1, 0, "STARTTLS", 8))
+        || (s->tls && s->c->checkpw && !s->authed
+            && !smtpreply_line(&reply_, "250", 1, 0, "AUTH PLAIN LOGIN", 16))
         || !smtpreply_line(&reply_, "250", 0, 0, "SMTPUTF8", 8))
         die_nomem_smtp();
     put(&reply_);
@@ -232,6 +240,10 @@ smtp_mail(struct session *s, const char *arg, size_t len)
 
     if (!s->seenhelo) { err(s, "503", "5.5.1", "send EHLO or HELO first"); return; }
     if (s->inmail) { err(s, "503", "5.5.1", "nested MAIL command"); return; }
+    if (s->c->submission && !s->authed) {
+        reply("530", "5.7.0", "authentication required");
+        return;
+    }
     r = smtpcmd_mail(arg, len, &s->from);
     if (r != SMTPCMD_OK) { badpath(s, r, "5.1.7"); return; }
     if (s->from.hassize && s->c->databytes && s->from.size > s->c->databytes) {
@@ -277,7 +289,8 @@ smtp_rcpt(struct session *s, const char *arg, size_t len)
         if (!stralloc_append(&s->rcpt.addr, "@") || !stralloc_cat(&s->rcpt.addr, &s->c->me))
             die_nomem_smtp();
     }
-    switch (relay_rcpt(&s->c->relay, &s->rcpt.addr, s->rcpt.at, s->relayclient)) {
+    switch (relay_rcpt(&s->c->relay, &s->rcpt.addr, s->rcpt.at,
+                       s->relayclient ? s->relayclient : s->authed ? "" : 0)) {
     case RELAY_OK: break;
     case RELAY_NOMEM: die_nomem_smtp();
     case RELAY_DENIED:
@@ -381,6 +394,145 @@ smtp_starttls(struct session *s, const char *arg, size_t len)
     transaction_reset(s);
 }
 
+/* ---- AUTH (RFC 4954) through a checkpassword program ---- */
+
+static int
+auth_decode(struct session *s, const char *b64, size_t len, stralloc *out)
+{
+    static stralloc tmp;
+    size_t n;
+
+    if (!stralloc_copyb(&tmp, b64, len) || !stralloc_0(&tmp)
+        || !stralloc_ready(out, len + 1)) die_nomem_smtp();
+    if (scan_base64(tmp.s, out->s, &n) != len) {
+        err(s, "501", "5.5.2", "invalid base64");
+        return -1;
+    }
+    out->len = n;
+    return 0;
+}
+
+/* one client response to a 334 challenge, base64-decoded into out;
+   0 ok, -1 cancelled or malformed (already answered) */
+static int
+auth_ask(struct session *s, const char *challenge, stralloc *resp)
+{
+    int r;
+
+    reply("334", 0, challenge);
+    if (buffer_flush(&out) == -1) die_io(s, "write");
+    r = smtpio_getline(&in, &line, SMTPD_CMDMAX);
+    if (r == SMTPIO_EOF) bye(0);
+    if (r == SMTPIO_ERR) die_io(s, "read");
+    if (r == SMTPIO_LONG) { err(s, "500", "5.5.2", "line too long"); return -1; }
+    if (line.len == 1 && line.s[0] == '*') { err(s, "501", "5.0.0", "AUTH cancelled"); return -1; }
+    return auth_decode(s, line.s, line.len, resp);
+}
+
+/* run the checkpassword program: user NUL password NUL timestamp NUL on fd 3;
+   its exit code: 0 good, 111 trouble, anything else no */
+static int
+auth_check(struct session *s, const char *u, size_t ul, const char *p, size_t pl)
+{
+    static stralloc io;
+    char num[FMT_ULONG];
+    int pi[2], wstat, fd;
+    pid_t pid, r;
+    size_t n;
+
+    if (!stralloc_copyb(&io, u, ul) || !stralloc_0(&io) || !stralloc_catb(&io, p, pl)
+        || !stralloc_0(&io)) die_nomem_smtp();
+    n = fmt_ulong(num, (unsigned long)time(0));
+    if (!stralloc_catb(&io, num, n) || !stralloc_0(&io)) die_nomem_smtp();
+    if (pipe(pi) == -1) { byte_zero(io.s, io.len); return 111; }
+    pid = fork();
+    if (pid == -1) { close(pi[0]); close(pi[1]); byte_zero(io.s, io.len); return 111; }
+    if (pid == 0) {
+        close(pi[1]);
+        if (pi[0] != 3) { if (dup2(pi[0], 3) == -1) _exit(111); close(pi[0]); }
+        fd = open("/dev/null", O_RDWR);         /* never the client's connection */
+        if (fd == -1 || dup2(fd, 0) == -1 || dup2(fd, 1) == -1) _exit(111);
+        execv(s->c->checkpw[0], s->c->checkpw);
+        _exit(111);
+    }
+    close(pi[0]);
+    if (write(pi[1], io.s, io.len) != (ssize_t)io.len) { /* the program decides */ }
+    close(pi[1]);
+    byte_zero(io.s, io.len);
+    do r = waitpid(pid, &wstat, 0); while (r == -1 && errno == EINTR);
+    if (r == -1 || !WIFEXITED(wstat)) return 111;
+    return WEXITSTATUS(wstat);
+}
+
+static void
+auth_verdict(struct session *s, const stralloc *u, const stralloc *p)
+{
+    static stralloc who;
+    size_t i;
+    int r;
+
+    who.len = 0;
+    for (i = 0; i < u->len && i < 100; ++i) {
+        char c = u->s[i];
+        if ((unsigned char)c < 33 || (unsigned char)c > 126) c = '?';
+        if (!stralloc_append(&who, &c)) die_nomem_smtp();
+    }
+    if (!stralloc_0(&who)) die_nomem_smtp();
+    if (!u->len || byte_chr(u->s, u->len, 0) < u->len || byte_chr(p->s, p->len, 0) < p->len)
+        r = 1;
+    else
+        r = auth_check(s, u->s, u->len, p->s, p->len);
+    if (r == 0) {
+        if (!stralloc_copyb(&s->user, who.s, who.len - 1)) die_nomem_smtp();
+        s->authed = 1;
+        logx(s, "AUTH ok for user ", who.s);
+        reply("235", "2.7.0", "authentication successful");
+        return;
+    }
+    if (r == 111) {
+        logx(s, "AUTH for user ", who.s, ": the checkpassword program failed");
+        reply("454", "4.7.0", "temporary authentication failure");
+        return;
+    }
+    logx(s, "AUTH failed for user ", who.s);
+    sleep(2);
+    err(s, "535", "5.7.8", "authentication credentials invalid");
+}
+
+static void
+smtp_auth(struct session *s, const char *arg, size_t len)
+{
+    static stralloc resp, u, p;
+    const char *init;
+    size_t ilen, m = smtpcmd_split(arg, len, &init, &ilen);
+    size_t a, b;
+
+    if (!s->c->checkpw) { err(s, "502", "5.5.1", "AUTH not available"); return; }
+    if (!s->seenhelo) { err(s, "503", "5.5.1", "send EHLO first"); return; }
+    if (s->authed) { err(s, "503", "5.5.1", "already authenticated"); return; }
+    if (s->inmail) { err(s, "503", "5.5.1", "AUTH not allowed in a mail transaction"); return; }
+    if (!s->tls) { reply("538", "5.7.11", "encryption required: use STARTTLS first"); return; }
+    if (m == 5 && !case_diffb(arg, 5, "PLAIN")) {
+        if (ilen ? auth_decode(s, init, ilen, &resp) : auth_ask(s, "", &resp)) return;
+        /* authzid NUL authcid NUL password */
+        a = byte_chr(resp.s, resp.len, 0);
+        b = a < resp.len ? a + 1 + byte_chr(resp.s + a + 1, resp.len - a - 1, 0) : resp.len;
+        if (b >= resp.len) { err(s, "501", "5.5.2", "malformed PLAIN response"); return; }
+        if (!stralloc_copyb(&u, resp.s + a + 1, b - a - 1)
+            || !stralloc_copyb(&p, resp.s + b + 1, resp.len - b - 1)) die_nomem_smtp();
+        byte_zero(resp.s, resp.len);
+    } else if (m == 5 && !case_diffb(arg, 5, "LOGIN")) {
+        if (ilen ? auth_decode(s, init, ilen, &u) : auth_ask(s, "VXNlcm5hbWU6", &u)) return;
+        if (auth_ask(s, "UGFzc3dvcmQ6", &p)) return;
+    } else {
+        err(s, "504", "5.5.4", "unrecognized authentication mechanism");
+        return;
+    }
+    auth_verdict(s, &u, &p);
+    byte_zero(p.s, p.len);
+    byte_zero(line.s, line.len);
+}
+
 /* ---- DATA ---- */
 
 /* printable copy of s for a header field */
@@ -421,9 +573,14 @@ received(struct session *s, stralloc *r)
     if (s->tls) {
         struct tls_info ti;
         tls_info(&ti);
-        if (!stralloc_cats(r, s->ehlo ? "S (" : " (TLS ") || !stralloc_cats(r, ti.version)
+        if (!stralloc_cats(r, s->ehlo ? "S" : "") || (s->authed && !stralloc_cats(r, "A"))
+            || !stralloc_cats(r, " (") || !stralloc_cats(r, ti.version)
             || !stralloc_cats(r, " ") || !stralloc_cats(r, ti.cipher) || !stralloc_cats(r, ")"))
             return 0;
+    }
+    if (s->authed) {
+        if (!stralloc_cats(r, " (authenticated as ") || !catclean(r, s->user.s, s->user.len)
+            || !stralloc_cats(r, ")")) return 0;
     }
     if (!stralloc_cats(r, "; ")) return 0;
     n = date822_fmt(date, time(0));
@@ -547,6 +704,7 @@ static const struct command {
     { "rcpt", smtp_rcpt }, { "data", smtp_data }, { "rset", smtp_rset },
     { "noop", smtp_noop }, { "quit", smtp_quit }, { "help", smtp_help },
     { "vrfy", smtp_vrfy }, { "expn", smtp_expn }, { "starttls", smtp_starttls },
+    { "auth", smtp_auth },
     { 0, 0 },
 };
 
@@ -586,6 +744,17 @@ smtpd_serve(struct smtpd_config *c)
     s.c = c;
     in.cookie = out.cookie = &c->timeout;
     session_env(&s);
+    if (c->smtps) {
+        const char *why;
+        if (tls_server_init("control/servercert.pem", &why) == -1
+            || tls_server(0, 1, (unsigned)c->timeout, &why) == -1) {
+            logx(&s, "TLS handshake failed: ", why);
+            _exit(111);
+        }
+        buffer_init(&in, tls_read, 0, inbuf, sizeof inbuf);
+        buffer_init(&out, tls_write, 1, outbuf, sizeof outbuf);
+        s.tls = 1;
+    }
     reply_.len = 0;
     if (!stralloc_cat(&line, &c->greeting) || !stralloc_cats(&line, " ESMTP kirim")
         || !smtpreply_line(&reply_, "220", 0, 0, line.s, line.len)) die_nomem_smtp();

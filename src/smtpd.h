@@ -19,6 +19,9 @@ struct smtpd_config {
     unsigned long maxrcpt;      /* 0: no limit */
     unsigned long linemax;      /* octets in a DATA line with CRLF; 0: no limit */
     int havecert;               /* control/servercert.pem exists: offer STARTTLS */
+    char **checkpw;             /* checkpassword program and arguments, or 0: no AUTH */
+    int submission;             /* $SUBMISSION: MAIL needs AUTH */
+    int smtps;                  /* $SMTPS: TLS from the first byte */
     struct vdomain vd;
     struct relay relay;
 };

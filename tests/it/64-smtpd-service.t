@@ -10,6 +10,11 @@ for f in run log/run env/IP env/PORT env/CONCURRENCY tcp.smtp; do
     [ -f "$svc/$f" ]; ok $? "service/smtpd/$f installed"
 done
 is "$(cat "$svc/env/PORT")" 25 "port 25 by default"
+is "$(cat "$H/service/submission/env/PORT") $(ls "$H/service/submission/env" | tr '\n' ' ')" \
+    "587 CONCURRENCY IP PORT SUBMISSION " "service/submission: port 587, AUTH required"
+is "$(cat "$H/service/smtps/env/PORT") $(ls "$H/service/smtps/env" | tr '\n' ' ')" \
+    "465 CONCURRENCY IP PORT SMTPS SUBMISSION " "service/smtps: port 465, TLS from the first byte"
+grep -q "mail-smtpd $H/bin/mail-checkpw /bin/true" "$H/service/submission/run"; ok $? "AUTH through mail-checkpw"
 sh -n "$svc/run"; ok $? "run script is valid sh"
 
 # run it on a loopback address and a free port instead of 0.0.0.0:25

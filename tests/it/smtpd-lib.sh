@@ -40,7 +40,7 @@ smtpd_start() {
     ids=
     isroot && ids="-u $(id -u kirimd) -g $(getent group nofiles | cut -d: -f3)"
     env "$@" tcpserver -R -H -l0 -c 250 -b 250 -x "$T/tcp.cdb" $ids "$SIP" "$PORT" \
-        "$H/bin/mail-smtpd" 2>> "$T/smtpd.log" &
+        "$H/bin/mail-smtpd" $SMTPD_ARGS 2>> "$T/smtpd.log" &
     SPID=$!
     PIDS="$PIDS $SPID"
     n=100
