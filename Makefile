@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 30
 FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall -Wextra \
           -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZPKGS := clang-14 libfuzzer-14-dev
-TLSPROGS := mail-popup
+TLSPROGS := mail-popup mail-remote
 # programs that hash or check passwords with crypt(3): doc/security.md
 CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
