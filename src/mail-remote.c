@@ -95,6 +95,7 @@ readcontrols(struct job *j)
     if (control_readline(&helohost, "control/helohost", 0) == -1)
         report_s(j, 'Z', "Unable to read control/helohost (#4.3.0)");
     if (!helohost.len && !stralloc_copy(&helohost, &me)) nomem(j);
+    if (!stralloc_0(&helohost)) nomem(j);       /* control_readline leaves no NUL */
     if (control_readlines(&routes, "control/smtproutes") == -1)
         report_s(j, 'Z', "Unable to read control/smtproutes (#4.3.0)");
     if (control_readlines(&locals, "control/locals") == -1)
@@ -103,6 +104,7 @@ readcontrols(struct job *j)
         report_s(j, 'Z', "Unable to read control/tlsdestinations (#4.3.0)");
     if (control_readline(&cafile, "control/tlscafile", 0) == -1)
         report_s(j, 'Z', "Unable to read control/tlscafile (#4.3.0)");
+    if (!stralloc_0(&cafile)) nomem(j);
     if (control_readulong(&timeoutconnect, "control/timeoutconnect", 60) < 0)
         report_s(j, 'Z', "Unable to read control/timeoutconnect (#4.3.0)");
     if (control_readulong(&timeoutremote, "control/timeoutremote", 1200) < 0)
@@ -392,7 +394,7 @@ main(int argc, char **argv)
     j.m.helohost = helohost.s;
     j.m.timeoutconnect = timeoutconnect;
     j.m.timeoutremote = timeoutremote;
-    j.m.cafile = cafile.len ? cafile.s : 0;
+    j.m.cafile = cafile.len > 1 ? cafile.s : 0;
     scanmessage(&j);
     dns_seed();
     addresses(&j);

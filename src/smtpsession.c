@@ -267,13 +267,11 @@ tlsnote(struct smtpsession *s)
 
 /* a TLS failure: give up on this connection; 1 next host or 2 clear, -1 no memory */
 static int
-tlsfailed(struct smtpsession *s, stralloc *why, const char *a, const char *b)
+tlsfailed(struct smtpsession *s, stralloc *why, const char *err)
 {
-    if (!note(why, "TLS with ", s, "") || !stralloc_cats(why, a) || !stralloc_cats(why, b)
+    if (!stralloc_cats(why, "TLS with ") || !stralloc_cat(why, &s->host)
+        || !stralloc_cats(why, " failed: ") || !stralloc_cats(why, err)
         || !stralloc_cats(why, ". ")) return -1;
-    if (s->tlsmode == SMTPSESSION_TLS_MUST
-        && !stralloc_cats(why, "Not sending in clear: TLS is required by control/tlsdestinations. "))
-        return -1;
     hangup(s);
     return s->tlsmode == SMTPSESSION_TLS_MAY ? 2 : 1;
 }
@@ -295,13 +293,14 @@ starttls(struct smtpsession *s, struct smtpsession_msg *m, stralloc *why)
         return 1;
     }
     if (tlsinit(s->tlsmode, m->cafile, &err) == -1) {
-        if (!note(why, "TLS with ", s, " not started: ") || !stralloc_cats(why, err)
+        if (!stralloc_cats(why, "TLS with ") || !stralloc_cat(why, &s->host)
+            || !stralloc_cats(why, " not started: trust anchors: ") || !stralloc_cats(why, err)
             || !stralloc_cats(why, ". ")) return -1;
         quit(s);
         return 1;
     }
     if (command(s, "STARTTLS", 0, 0) == -1 || getreply(s) == -1)
-        return tlsfailed(s, why, ": connection lost after STARTTLS", "");
+        return tlsfailed(s, why, "connection lost after STARTTLS");
     if (s->reply.code != 220) {
         if (!must) return 0;    /* RFC 3207: the session goes on in clear */
         if (!refused(why, s, " (STARTTLS). ")) return -1;
@@ -309,13 +308,13 @@ starttls(struct smtpsession *s, struct smtpsession_msg *m, stralloc *why)
         return 1;
     }
     if (tls_client(s->fd, s->fd, s->name, (unsigned)tmo, &err) == -1)
-        return tlsfailed(s, why, ": ", err);
+        return tlsfailed(s, why, err);
     s->tls = 1;
     /* whatever came in clear after the 220 is dropped here (RFC 3207) */
     buffer_init(&in, tls_read, s->fd, inbuf, sizeof inbuf);
     if (!tlsnote(s)) return -1;
     if (command(s, "EHLO ", m->helohost, 0) == -1 || getreply(s) == -1)
-        return tlsfailed(s, why, ": connection lost after EHLO", "");
+        return tlsfailed(s, why, "connection lost after EHLO");
     if (s->reply.code != 250) {
         if (!refused(why, s, " (EHLO after STARTTLS). ")) return -1;
         quit(s);
