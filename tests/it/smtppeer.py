@@ -168,11 +168,12 @@ fam = socket.AF_INET6 if ":" in a.ip else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((a.ip, a.port))
-s.listen(16)
+s.listen(128)
 if a.portfile:
     with open(a.portfile + ".tmp", "w") as p:
         p.write("%d\n" % s.getsockname()[1])
     os.rename(a.portfile + ".tmp", a.portfile)
 while True:
     c, _ = s.accept()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     threading.Thread(target=serve, args=(c,), daemon=True).start()
