@@ -307,6 +307,7 @@ starttls(struct smtpsession *s, struct smtpsession_msg *m, stralloc *why)
         return 1;
     }
     if (tlsinit(s->tlsmode, m->cafile, &err) == -1) {
+        if (!must) return 0;    /* STARTTLS not sent yet: go on in clear */
         if (!stralloc_cats(why, "TLS with ") || !stralloc_cat(why, &s->host)
             || !stralloc_cats(why, " not started: trust anchors: ") || !stralloc_cats(why, err)
             || !stralloc_cats(why, ". ")) return -1;
