@@ -1,5 +1,6 @@
 #!/bin/sh
-# demo.sh: build a private kirim instance under ./demo, queue a message, show it.
+# demo.sh: build a private kirim instance under ./demo, start it, queue a message,
+# show it delivered into a Maildir, stop what it started.
 # As an ordinary user: a single-user instance. As root: the real users of
 # conf-users plus a mailbox user "kirimdemo" (nothing is delivered to root).
 set -e
@@ -10,7 +11,7 @@ B=$D/build
 
 say() { printf '\n== %s\n' "$*"; }
 
-rm -rf "$B"
+rm -rf "$B" "$H" "$D/mailbox"
 mkdir -p "$B"
 tar cf - Makefile conf-* src scripts doc | (cd "$B" && tar xf -)
 (cd "$B" && rm -rf bin man src/*.o src/*.d src/*.a src/auto_*.c)
@@ -37,24 +38,55 @@ else
 fi
 [ -e "$H/control/me" ] || echo demo.kirim.test > "$H/control/me"
 echo demo.kirim.test > "$H/control/defaultdomain"
+{ cat "$H/control/me"; echo demo.kirim.test; } > "$H/control/locals"
 
 say "the installed tree ($H)"
 ls -l "$H"
 "$H/bin/kirim-instcheck" "" && echo "instcheck: the tree matches the table"
 
+say "a mailbox: users/assign sends demo@demo.kirim.test to $rcpt, home $D/mailbox"
+M=$D/mailbox
+rm -rf "$M"; mkdir -p "$M"
+if [ "$(id -u)" = 0 ]; then
+    chown "$rcpt:" "$M"
+    setpriv --reuid="$rcpt" --regid="$(id -g "$rcpt")" --clear-groups "$H/bin/maildirmake" "$M/Maildir"
+else
+    "$H/bin/maildirmake" "$M/Maildir"
+fi
+printf '=demo:%s:%s:%s:%s:::\n.\n' "$rcpt" "$(id -u "$rcpt")" "$(id -g "$rcpt")" "$M" > "$H/users/assign"
+cat "$H/users/assign"
+"$H/bin/mail-newu"
+
+say "starting mail-start (mail-send, mail-lspawn, mail-clean); log in $D/send.log"
+"$H/bin/mail-start" > "$D/send.log" 2>&1 &
+start=$!
+trap 'kill -TERM $start 2>/dev/null; wait $start 2>/dev/null' EXIT
+n=100
+while [ $n -gt 0 ] && ! grep -q "messages in the queue at start" "$D/send.log"; do sleep 0.1; n=$((n - 1)); done
+
 say "queueing a message with mail-inject"
-printf 'To: %s\nSubject: hello from the kirim demo\n\nIt works.\n' "$rcpt" |
+printf 'To: demo@demo.kirim.test\nSubject: hello from the kirim demo\n\nIt works.\n' |
     "$H/bin/mail-inject" -t
 echo "mail-inject exit status: $?"
 
-say "mail-qstat"
+say "waiting for it in $M/Maildir/new"
+n=300
+while [ $n -gt 0 ] && [ -z "$(ls "$M/Maildir/new")" ]; do sleep 0.1; n=$((n - 1)); done
+for f in "$M"/Maildir/new/*; do
+    [ -f "$f" ] || { echo "demo: not delivered; see $D/send.log" >&2; cat "$D/send.log" >&2; exit 1; }
+    ls -l "$f"; echo "---"; cat "$f"
+done
+
+say "mail-send's log"
+cat "$D/send.log"
+say "mail-qstat (the queue is empty again)"
+n=50
+while [ $n -gt 0 ] && [ -n "$(find "$H/queue/mess" -type f)" ]; do sleep 0.1; n=$((n - 1)); done
 "$H/bin/mail-qstat"
-say "mail-qread"
-"$H/bin/mail-qread"
-say "the message in queue/mess"
-for f in $(find "$H/queue/mess" -type f); do echo "--- $f"; cat "$f"; done
-say "its todo entry (envelope, NULs shown as |)"
-for f in $(find "$H/queue/todo" -type f); do echo "--- $f"; tr '\0' '|' < "$f"; echo; done
+
+say "stopping mail-start (pid $start)"
+kill -TERM "$start"
+wait "$start" && echo "mail-start exited 0"
+trap - EXIT
 say "done"
-echo "Delivery (mail-send, mail-local) and SMTP on 127.0.0.1:2525 are not built yet;"
-echo "the message waits in the queue. Remove the demo with: rm -rf demo"
+echo "SMTP (mail-smtpd) and remote delivery are other issues. Remove the demo with: rm -rf demo"

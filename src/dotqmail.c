@@ -65,10 +65,9 @@ dotqmail_deliverable(const char *home, const char *dash, const char *ext)
 {
     static stralloc fn;
     long dpos;
-    int r = dotqmail_find(&fn, home, dash, ext, &dpos);
 
-    if (r == 0) return *dash ? 0 : 1;
-    return r;
+    if (!*dash) return 1;       /* .qmail or the default delivery: no need to look */
+    return dotqmail_find(&fn, home, dash, ext, &dpos);
 }
 
 static int

@@ -37,9 +37,9 @@ int dotqmail_find(stralloc *fn, const char *home, const char *dash,
                   const char *ext, long *dpos);
 
 /* Would mail-local accept mail for this address of the user at home?
-   1 yes (a matching .qmail file, or none needed: dash is empty and the
-   default delivery applies), 0 no ("no mailbox here by that name"),
-   -1 cannot tell (errno, e.g. EACCES on home): the caller decides. */
+   1 yes (dash is empty: .qmail or the default delivery, home is not
+   even searched; or a matching .qmail file), 0 no ("no mailbox here by
+   that name"), -1 cannot tell (errno, e.g. EACCES on home). */
 int dotqmail_deliverable(const char *home, const char *dash, const char *ext);
 
 /* Classify one line (s, len: without its newline). Blanks (space, tab,

@@ -10,6 +10,7 @@
 #include "stralloc.h"
 #include "auto.h"
 #include "control.h"
+#include "deliverable.h"
 #include "die.h"
 #include "privs.h"
 #include "spawner.h"
@@ -21,19 +22,9 @@ static stralloc defaultdelivery;
 static int single;              /* single-user instance: no uid switch */
 static uid_t myuid, pwuid, aliasuid;
 static gid_t pwgid, aliasgid;
-static stralloc getpwprog, localprog, aliashome;
+static stralloc getpwprog, localprog;
 
 /* ---- setup, in the parent ---- */
-
-static int
-lspawn_singleuser(void)
-{
-    int i;
-
-    for (i = 1; i < 8; ++i)
-        if (!str_equal(auto_users[i], auto_users[0])) return 0;
-    return 1;
-}
 
 static void
 lspawn_user(const char *name, uid_t *uid, gid_t *gid)
@@ -80,22 +71,6 @@ lspawn_setstr(stralloc *sa, const char *s, size_t len)
     --sa->len;
 }
 
-static int
-lspawn_assign(const stralloc *local, struct account *a)
-{
-    int fd = open("users/cdb", O_RDONLY | O_CLOEXEC);
-    int r;
-
-    if (fd == -1) {
-        if (errno == ENOENT) return 0;
-        spawner_fail(111, 1, "unable to open users/cdb", 0);
-    }
-    r = usersdb_lookup(fd, local->s, local->len, a);
-    close(fd);
-    if (r == -1) spawner_fail(111, 1, "unable to read users/cdb", 0);
-    return r;
-}
-
 static void __attribute__((noreturn))
 lspawn_getpwchild(const stralloc *local, int w)
 {
@@ -115,17 +90,19 @@ lspawn_getpwchild(const stralloc *local, int w)
 
 /* run mail-getpw as kirimp: 1 found, 0 no such account */
 static int
-lspawn_getpw(const stralloc *local, struct account *a)
+lspawn_getpw(const char *s, size_t len, struct account *a)
 {
+    static stralloc local;
     static stralloc out;
     char b[512];
     int p[2], ws, r;
     ssize_t got;
     pid_t pid;
 
+    lspawn_setstr(&local, s, len);
     if (pipe(p) == -1) spawner_fail(111, 1, "unable to create a pipe", 0);
     if ((pid = fork()) == -1) spawner_fail(111, 1, "unable to fork", 0);
-    if (pid == 0) { close(p[0]); lspawn_getpwchild(local, p[1]); }
+    if (pid == 0) { close(p[0]); lspawn_getpwchild(&local, p[1]); }
     close(p[1]);
     stralloc_zero(&out);
     for (;;) {
@@ -147,26 +124,14 @@ lspawn_getpw(const stralloc *local, struct account *a)
     return 1;
 }
 
-/* the alias user, with the whole local part as extension */
-static void
-lspawn_alias(const stralloc *local, struct account *a)
-{
-    lspawn_setstr(&a->user, auto_users[U_ALIAS], str_len(auto_users[U_ALIAS]));
-    lspawn_setstr(&a->home, aliashome.s, aliashome.len - 1);
-    lspawn_setstr(&a->dash, "-", 1);
-    lspawn_setstr(&a->ext, local->s, local->len);
-    a->uid = aliasuid;
-    a->gid = aliasgid;
-}
-
+/* users/cdb, mail-getpw as kirimp, the alias user: deliverable.c decides */
 static void
 lspawn_find(const stralloc *local, struct account *a)
 {
-    if (!lspawn_assign(local, a) && !lspawn_getpw(local, a)) {
-        lspawn_alias(local, a);
-        return;
-    }
-    if (a->uid == 0) lspawn_alias(local, a);    /* root's mail goes to alias */
+    const char *why = "";
+
+    if (deliverable_account(local->s, local->len, a, lspawn_getpw, &why) == -1)
+        spawner_fail(111, 1, why, 0);
 }
 
 static void
@@ -181,10 +146,14 @@ lspawn_deliver(const struct spawner_req *r)
     lspawn_setstr(&local, rcpt, at);
     lspawn_setstr(&domain, at < len ? rcpt + at + 1 : "", at < len ? len - at - 1 : 0);
     lspawn_find(&local, &a);
-    if (a.uid == 0) spawner_fail(111, 0, "refusing to deliver as root", 0);
-    if (single && a.uid != myuid)
+    switch (deliverable_uidok(&a)) {
+    case -1:
+        if (a.uid == 0) spawner_fail(111, 0, "refusing to deliver as root", 0);
+        spawner_fail(111, 1, "unable to look up the alias user", 0);
+    case 0:
         spawner_fail(100, 0, a.user.s,
                      " is not the account of this single-user kirim (#5.1.1)");
+    }
     if (!single && !privs_become((uid_t)a.uid, (gid_t)a.gid))
         spawner_fail(111, 1, "unable to switch to user ", a.user.s);
     if (chdir(a.home.s) == -1) spawner_fail(111, 1, "unable to chdir to ", a.home.s);
@@ -213,9 +182,8 @@ main(int argc, char **argv)
     lspawn_controls();
     lspawn_path(&getpwprog, "/bin/mail-getpw");
     lspawn_path(&localprog, "/bin/mail-local");
-    lspawn_path(&aliashome, "/alias");
     myuid = getuid();
-    single = lspawn_singleuser();
+    single = deliverable_single();
     lspawn_user(auto_users[U_ALIAS], &aliasuid, &aliasgid);
     if (single) {
         if (myuid != aliasuid || geteuid() != aliasuid)

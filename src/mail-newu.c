@@ -9,6 +9,7 @@
 #include "auto.h"
 #include "control.h"
 #include "die.h"
+#include "cdbfile.h"
 #include "usersdb.h"
 
 #define TMP "users/cdb.tmp"
@@ -52,7 +53,7 @@ main(int argc, char **argv)
     case -1: die_temp("unable to read users/assign");
     case 0: errno = ENOENT; die_temp("unable to read users/assign");
     }
-    fd = open(TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(TMP, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd == -1) die_temp("unable to create " TMP);
     if (cdb_make_start(&cm, fd) == -1) newu_fail(EXIT_TEMP, "unable to write " TMP);
     switch (usersdb_compile(assign.s, assign.len, &cm, &line, &why)) {
@@ -63,8 +64,7 @@ main(int argc, char **argv)
         num[n] = 0;
         die_perm("users/assign line ", num, ": ", why);
     }
-    if (cdb_make_finish(&cm) == -1) newu_fail(EXIT_TEMP, "unable to write " TMP);
-    if (fsync(fd) == -1) newu_fail(EXIT_TEMP, "unable to sync " TMP);
+    if (cdbfile_finish(&cm, fd) == -1) newu_fail(EXIT_TEMP, "unable to write " TMP);
     if (close(fd) == -1) newu_fail(EXIT_TEMP, "unable to close " TMP);
     if (rename(TMP, "users/cdb") == -1) newu_fail(EXIT_TEMP, "unable to move " TMP " to users/cdb");
     newu_syncdir("users");

@@ -23,6 +23,7 @@
 #include "dsn.h"
 #include "qclient.h"
 #include "qname.h"
+#include "ctldefault.h"
 #include "retry.h"
 #include "vdomain.h"
 
@@ -281,7 +282,9 @@ readconfig(struct config *c)
 {
     int r;
 
-    if (!readline(&c->me, "control/me", "localhost")) return 0;
+    /* me: control/me, else the host name (ctldefault, like every other program) */
+    if (ctldefault_me(&c->me) == -1) { warn_sys("unable to read control/me"); return 0; }
+    if (!c->me.len) { warn_x("control/me is empty"); return 0; }
     if (!stralloc_0(&c->me)) die_nomem();
     c->me.len--;
     if (!readline(&c->bouncefrom, "control/bouncefrom", "MAILER-DAEMON")) return 0;

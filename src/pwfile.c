@@ -10,6 +10,7 @@
 #include "cdb_make.h"
 #include "fmt.h"
 #include "scan.h"
+#include "cdbfile.h"
 #include "pwfile.h"
 
 int
@@ -217,12 +218,12 @@ pwfile_save(const stralloc *text, int chown, uid_t uid, gid_t gid,
     int fd, r;
 
     /* the cdb first, into its temp file: a bad line stops everything */
-    fd = open(PWFILE_CDBTMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
+    fd = open(PWFILE_CDBTMP, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
     if (fd == -1) { *why = "unable to create " PWFILE_CDBTMP; return -1; }
     if (cdb_make_start(&cm, fd) == -1) { close(fd); return pwfile_fail(PWFILE_CDBTMP, "unable to write " PWFILE_CDBTMP, why); }
     r = pwfile_compile(text->s, text->len, &cm, line, why);
     if (r == 0) { close(fd); unlink(PWFILE_CDBTMP); return -2; }
-    if (r == -1 || cdb_make_finish(&cm) == -1) { close(fd); return pwfile_fail(PWFILE_CDBTMP, "unable to write " PWFILE_CDBTMP, why); }
+    if (r == -1 || cdbfile_finish(&cm, fd) == -1) { close(fd); return pwfile_fail(PWFILE_CDBTMP, "unable to write " PWFILE_CDBTMP, why); }
     if (fchmod(fd, 0400) == -1 || (chown && fchown(fd, uid, gid) == -1)) {
         close(fd);
         return pwfile_fail(PWFILE_CDBTMP, "unable to set owner and mode of " PWFILE_CDBTMP, why);
