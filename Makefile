@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 30
 FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall -Wextra \
           -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZPKGS := clang-14 libfuzzer-14-dev
-TLSPROGS := mail-popup mail-smtpd
+TLSPROGS := mail-popup mail-smtpd mail-remote
 # programs that hash or check passwords with crypt(3): doc/security.md
 CRYPTPROGS := mail-checkpw mail-passwd
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
@@ -131,6 +131,7 @@ fuzz:
 
 bench: all
 	sh bench/inject.sh
+	sh bench/relay.sh
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)

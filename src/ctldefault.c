@@ -26,6 +26,7 @@ const struct ctldefault ctldefault[] = {
     { "timeoutremote", CTL_NUM, "1200", 0, "seconds" },
     { "timeoutconnect", CTL_NUM, "60", 0, "seconds" },
     { "tlsdestinations", CTL_LIST, 0, 0, "none, TLS is opportunistic" },
+    { "tlscafile", CTL_LINE, "/etc/ssl/certs/ca-certificates.crt", 0, "the system trust store" },
     { "timeoutpop3d", CTL_NUM, "1200", 0, "seconds" },
     { "pop3cleartext", CTL_NUM, "0", 0, "0: POP3 login only after TLS" },
     { "concurrencylocal", CTL_NUM, "10", 0, "deliveries at once" },

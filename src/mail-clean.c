@@ -55,14 +55,16 @@ clean_todo(unsigned long id)
     return rm("todo", id) && syncdir("todo", id) && rm("intd", id);
 }
 
-/* M: the message is finished */
+/* M: the message is finished. mess goes last: once it is gone its inode,
+   the id, may be reused at once by mail-queue for a new message, whose
+   intd and todo entries must not be touched */
 static int
 clean_mess(unsigned long id)
 {
-    int ok = rm("mess", id);
+    int ok = rm("intd", id);
 
-    ok = rm("intd", id) && ok;
-    return rm("todo", id) && ok;
+    ok = rm("todo", id) && ok;
+    return rm("mess", id) && ok;
 }
 
 static void

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,57 +15,33 @@
 #include "fmt.h"
 #include "ip4.h"
 #include "ip6.h"
-#include "socket.h"
 #include "str.h"
 #include "stralloc.h"
 #include "auto.h"
 #include "control.h"
 #include "die.h"
 #include "mxlist.h"
-#include "smtpclient.h"
 #include "smtproutes.h"
+#include "smtpsession.h"
 #include "tcpto.h"
 
 #define TEXTMAX 900             /* one report text; mail-rspawn keeps 1000 */
 #define RCPTMAX 100             /* recipients per run (mail-rspawn sends 50) */
-#define QUITWAIT 5              /* seconds to wait for QUIT's reply */
-#define CHUNK 65536             /* message bytes read at a time */
-
-/* the result of one recipient: 'r' accepted, 'h' permanent, 's' temporary */
-struct rcpt {
-    const char *addr;
-    char letter;
-    stralloc text;
-};
 
 /* one delivery */
 struct job {
-    const char *domain, *sender;
-    struct rcpt r[RCPTMAX];
+    const char *domain;
+    struct smtpsession_rcpt r[RCPTMAX];
+    struct smtpsession_msg m;
     int n;
-    unsigned long msgsize;      /* after CRLF conversion */
-    int eightbit;
     unsigned long port;
     struct mxlist mx;
     stralloc why;               /* what went wrong with the hosts tried */
     int tempdns;                /* a lookup failed temporarily */
-    int rcptsdone;              /* every RCPT has its reply */
 };
 
-/* the connection to one host */
-struct conn {
-    int fd;
-    const char *name;           /* host name */
-    char ipstr[FMT_IP6 + 2];
-    stralloc host;              /* "name [ip]" for texts */
-    struct smtpclient reply;
-    struct ehlo ehlo;
-    int timedout;
-};
-
-static stralloc me, helohost, routes, locals, tlsdest;
+static stralloc me, helohost, routes, locals, tlsdest, cafile;
 static unsigned long timeoutconnect = 60, timeoutremote = 1200;
-static char tcptofile[TCPTO_SIZE];
 
 /* ---- the report on fd 1 (doc/mail-remote.8) ---- */
 
@@ -120,12 +95,16 @@ readcontrols(struct job *j)
     if (control_readline(&helohost, "control/helohost", 0) == -1)
         report_s(j, 'Z', "Unable to read control/helohost (#4.3.0)");
     if (!helohost.len && !stralloc_copy(&helohost, &me)) nomem(j);
+    if (!stralloc_0(&helohost)) nomem(j);       /* control_readline leaves no NUL */
     if (control_readlines(&routes, "control/smtproutes") == -1)
         report_s(j, 'Z', "Unable to read control/smtproutes (#4.3.0)");
     if (control_readlines(&locals, "control/locals") == -1)
         report_s(j, 'Z', "Unable to read control/locals (#4.3.0)");
     if (control_readlines(&tlsdest, "control/tlsdestinations") == -1)
         report_s(j, 'Z', "Unable to read control/tlsdestinations (#4.3.0)");
+    if (control_readline(&cafile, "control/tlscafile", 0) == -1)
+        report_s(j, 'Z', "Unable to read control/tlscafile (#4.3.0)");
+    if (!stralloc_0(&cafile)) nomem(j);
     if (control_readulong(&timeoutconnect, "control/timeoutconnect", 60) < 0)
         report_s(j, 'Z', "Unable to read control/timeoutconnect (#4.3.0)");
     if (control_readulong(&timeoutremote, "control/timeoutremote", 1200) < 0)
@@ -138,20 +117,20 @@ readcontrols(struct job *j)
 static void
 scanmessage(struct job *j)
 {
-    char b[CHUNK];
+    char b[SMTPSESSION_CHUNK];
     ssize_t r;
     ssize_t i;
 
-    j->msgsize = 0;
-    j->eightbit = 0;
+    j->m.size = 0;
+    j->m.eightbit = 0;
     for (;;) {
         do r = read(0, b, sizeof b); while (r == -1 && errno == EINTR);
         if (r == -1) report_s(j, 'Z', "Unable to read the message (#4.3.0)");
         if (r == 0) break;
-        j->msgsize += (unsigned long)r;
+        j->m.size += (unsigned long)r;
         for (i = 0; i < r; ++i) {
-            if (b[i] == '\n') ++j->msgsize;
-            if ((unsigned char)b[i] & 128) j->eightbit = 1;
+            if (b[i] == '\n') ++j->m.size;
+            if ((unsigned char)b[i] & 128) j->m.eightbit = 1;
         }
     }
     if (lseek(0, 0, SEEK_SET) == -1) report_s(j, 'Z', "Unable to rewind the message (#4.3.0)");
@@ -318,110 +297,24 @@ addresses(struct job *j)
     report_s(j, 'D', "Sorry, I could not find any host by that name (#5.1.2)");
 }
 
-/* ---- the network, every wait bounded ---- */
-
-static int
-waitfd(int fd, short events, unsigned long secs)
-{
-    struct pollfd p;
-    int r;
-
-    p.fd = fd;
-    p.events = events;
-    do r = poll(&p, 1, (int)(secs > 86400 ? 86400000 : secs * 1000));
-    while (r == -1 && errno == EINTR);
-    if (r == 0) errno = ETIMEDOUT;
-    return r > 0 ? 0 : -1;
-}
-
-static ssize_t
-net_read(int fd, char *b, size_t len, buffer *self)
-{
-    ssize_t r;
-
-    (void)self;
-    if (waitfd(fd, POLLIN, timeoutremote) == -1) return -1;
-    do r = read(fd, b, len); while (r == -1 && errno == EINTR);
-    return r;
-}
-
-static int
-net_write(struct conn *c, const char *s, size_t len)
-{
-    ssize_t w;
-
-    while (len) {
-        if (waitfd(c->fd, POLLOUT, timeoutremote) == -1) {
-            if (errno == ETIMEDOUT) c->timedout = 1;
-            return -1;
-        }
-        w = write(c->fd, s, len);
-        if (w == -1 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (w <= 0) return -1;
-        s += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-static char inbuf[4096];
-static buffer in;
-
-/* the next reply into c->reply: 0, or -1 (timeout, lost, or garbage) */
-static int
-getreply(struct conn *c)
-{
-    static stralloc line;
-    char ch;
-    int r;
-
-    smtpclient_reset(&c->reply);
-    for (;;) {
-        stralloc_zero(&line);
-        for (;;) {
-            r = buffer_getc(&in, &ch);
-            if (r <= 0) {
-                if (r == -1 && errno == ETIMEDOUT) c->timedout = 1;
-                return -1;
-            }
-            if (ch == '\n') break;
-            if (line.len < SMTPCLIENT_LINEMAX && !stralloc_append(&line, &ch)) return -1;
-        }
-        r = smtpclient_line(&c->reply, line.s, line.len);
-        if (r < 0) return -1;
-        if (r == 1) return 0;
-    }
-}
-
-static int
-command(struct conn *c, const char *a, const char *b, const char *d)
-{
-    static stralloc cmd;
-
-    if (!stralloc_copys(&cmd, a) || (b && !stralloc_cats(&cmd, b))
-        || (d && !stralloc_cats(&cmd, d)) || !stralloc_catb(&cmd, "\r\n", 2)) return -1;
-    return net_write(c, cmd.s, cmd.len);
-}
-
-/* the reply text for reports: "Remote host NAME [IP] said: REPLY" */
+/* dns_random_init wants 128 bytes; its own state adds time and pid */
 static void
-saidtext(struct job *j, struct conn *c, stralloc *t)
+dns_seed(void)
 {
-    if (!stralloc_copys(t, "Remote host ") || !stralloc_cat(t, &c->host)
-        || !stralloc_cats(t, " said: ") || !stralloc_cat(t, &c->reply.text)) nomem(j);
+    static char seed[128];
+    unsigned long t = (unsigned long)time(0), p = (unsigned long)getpid();
+
+    byte_copy(seed, sizeof t, &t);
+    byte_copy(seed + sizeof t, sizeof p, &p);
+    dns_random_init(seed);
 }
 
-static void
-lost(struct job *j, struct conn *c, const char *when)
-{
-    if (!stralloc_cats(&j->why, c->timedout ? "Timeout talking to " : "Lost connection to ")
-        || !stralloc_cat(&j->why, &c->host) || !stralloc_cats(&j->why, when)
-        || !stralloc_cats(&j->why, ". ")) nomem(j);
-}
+/* ---- the hosts, one after the other ---- */
 
 static void
 notetcpto(const char ip[16], int timedout)
 {
+    static char tcptofile[TCPTO_SIZE];
     int fd = tcpto_load("queue/lock/tcpto", tcptofile, 1);
 
     if (fd == -1) return;       /* only a hint: never a reason to fail */
@@ -430,253 +323,50 @@ notetcpto(const char ip[16], int timedout)
     close(fd);
 }
 
-static int
-connectto(struct job *j, struct conn *c, const struct mxaddr *a)
-{
-    int fd, r;
-
-    if (ip6_isv4mapped(a->ip)) {
-        fd = socket_tcp4();
-        if (fd == -1) return -1;
-        r = socket_connect4(fd, a->ip + 12, (uint16)j->port);
-    } else {
-        fd = socket_tcp6();
-        if (fd == -1) return -1;
-        r = socket_connect6(fd, a->ip, (uint16)j->port, 0);
-    }
-    if (r == -1 && errno != EINPROGRESS && errno != EWOULDBLOCK) { close(fd); return -1; }
-    if (r == -1) {
-        if (waitfd(fd, POLLOUT, timeoutconnect) == -1) {
-            if (errno == ETIMEDOUT) c->timedout = 1;
-            close(fd);
-            return -1;
-        }
-        if (!socket_connected(fd)) { close(fd); return -1; }
-    }
-    c->fd = fd;
-    buffer_init(&in, net_read, fd, inbuf, sizeof inbuf);
-    return 0;
-}
-
+/* "Skipped NAME [IP]: ..." without connecting */
 static void
-conn_describe(struct job *j, struct conn *c, const struct mxaddr *a)
+skipped(struct job *j, struct smtpsession *s)
 {
+    char ipstr[FMT_IP6 + 1];
     size_t n;
 
-    c->name = j->mx.names.s + a->name;
-    if (ip6_isv4mapped(a->ip)) n = fmt_ip4(c->ipstr, a->ip + 12);
-    else n = fmt_ip6(c->ipstr, a->ip);
-    c->ipstr[n] = 0;
-    if (!stralloc_copys(&c->host, c->name) || !stralloc_cats(&c->host, " [")
-        || !stralloc_cats(&c->host, c->ipstr) || !stralloc_cats(&c->host, "]")) nomem(j);
-}
-
-static void
-quit(struct conn *c)
-{
-    unsigned long t = timeoutremote;
-
-    timeoutremote = QUITWAIT;
-    if (command(c, "QUIT", 0, 0) == 0) getreply(c);
-    timeoutremote = t;
-    close(c->fd);
-    c->fd = -1;
-}
-
-/* greeting, EHLO or HELO: 0 ready, -1 try the next host */
-static int
-hello(struct job *j, struct conn *c)
-{
-    if (getreply(c) == -1) { lost(j, c, " while waiting for the greeting"); return -1; }
-    if (c->reply.code != 220) {
-        saidtext(j, c, &j->why);
-        if (!stralloc_cats(&j->why, " (greeting). ")) nomem(j);
-        quit(c);
-        return -1;
-    }
-    c->ehlo.flags = 0;
-    c->ehlo.size = 0;
-    if (command(c, "EHLO ", helohost.s, 0) == -1 || getreply(c) == -1) {
-        lost(j, c, " after EHLO");
-        return -1;
-    }
-    if (c->reply.code == 250) {
-        smtpclient_ehlo(c->reply.text.s, c->reply.text.len, &c->ehlo);
-        return 0;
-    }
-    if (command(c, "HELO ", helohost.s, 0) == -1 || getreply(c) == -1) {
-        lost(j, c, " after HELO");
-        return -1;
-    }
-    if (c->reply.code == 250) return 0;
-    saidtext(j, c, &j->why);
-    if (!stralloc_cats(&j->why, " (HELO). ")) nomem(j);
-    quit(c);
-    return -1;
-}
-
-/* ---- one transaction ---- */
-
-static void __attribute__((noreturn))
-finish(struct job *j, struct conn *c, char letter, const stralloc *t)
-{
-    if (c->fd != -1) quit(c);
-    report_end(j, j->rcptsdone, letter, t->s, t->len);
-}
-
-static void
-rcptresult(struct job *j, struct conn *c, int i)
-{
-    struct rcpt *r = &j->r[i];
-
-    saidtext(j, c, &r->text);
-    r->letter = c->reply.code < 300 ? 'r' : c->reply.code >= 500 ? 'h' : 's';
-}
-
-static char
-letterfor(unsigned int code)
-{
-    return code < 400 ? 'K' : code >= 500 ? 'D' : 'Z';
-}
-
-static void
-senddata(struct job *j, struct conn *c, stralloc *t)
-{
-    static stralloc out;
-    struct smtpclient_data st = { 0 };
-    char b[CHUNK];
-    ssize_t r;
-
-    for (;;) {
-        do r = read(0, b, sizeof b); while (r == -1 && errno == EINTR);
-        if (r == -1) {
-            /* nothing sensible can follow: drop the connection without the final dot */
-            close(c->fd); c->fd = -1;
-            if (!stralloc_copys(t, "Unable to read the message (#4.3.0)")) nomem(j);
-            finish(j, c, 'Z', t);
-        }
-        stralloc_zero(&out);
-        if (r == 0) { if (!smtpclient_dataend(&st, &out)) nomem(j); }
-        else if (!smtpclient_dataput(&st, b, (size_t)r, &out)) nomem(j);
-        if (net_write(c, out.s, out.len) == -1) {
-            stralloc_zero(&j->why);
-            lost(j, c, " while sending the message");
-            close(c->fd); c->fd = -1;
-            finish(j, c, 'Z', &j->why);
-        }
-        if (r == 0) return;
-    }
-}
-
-/* MAIL, RCPT, DATA, the message; never returns */
-static void __attribute__((noreturn))
-transaction(struct job *j, struct conn *c, const char ip[16])
-{
-    static stralloc mail, t;
-    char num[FMT_ULONG];
-    int pipelined = (c->ehlo.flags & EHLO_PIPELINING) != 0, i, accepted = 0;
-
-    if ((c->ehlo.flags & EHLO_SIZE) && c->ehlo.size && j->msgsize > c->ehlo.size) {
-        if (!stralloc_copys(&t, "Message too big for ") || !stralloc_cat(&t, &c->host)
-            || !stralloc_cats(&t, ", whose SIZE limit is ")
-            || !stralloc_catb(&t, num, fmt_ulong(num, c->ehlo.size))
-            || !stralloc_cats(&t, " bytes (#5.3.4)")) nomem(j);
-        finish(j, c, 'D', &t);
-    }
-    if (!stralloc_copys(&mail, "MAIL FROM:<") || !stralloc_cats(&mail, j->sender)
-        || !stralloc_cats(&mail, ">")) nomem(j);
-    if (c->ehlo.flags & EHLO_SIZE) {
-        if (!stralloc_cats(&mail, " SIZE=")
-            || !stralloc_catb(&mail, num, fmt_ulong(num, j->msgsize))) nomem(j);
-    }
-    if (j->eightbit && (c->ehlo.flags & EHLO_8BITMIME) && !stralloc_cats(&mail, " BODY=8BITMIME"))
-        nomem(j);
-    if (!stralloc_catb(&mail, "\r\n", 2)) nomem(j);
-    if (pipelined) {
-        for (i = 0; i < j->n; ++i)
-            if (!stralloc_cats(&mail, "RCPT TO:<") || !stralloc_cats(&mail, j->r[i].addr)
-                || !stralloc_cats(&mail, ">\r\n")) nomem(j);
-        if (!stralloc_cats(&mail, "DATA\r\n")) nomem(j);
-    }
-    if (net_write(c, mail.s, mail.len) == -1 || getreply(c) == -1) goto broken;
-    if (c->reply.code >= 300) {
-        saidtext(j, c, &t);
-        if (!stralloc_cats(&t, " (MAIL FROM)")) nomem(j);
-        if (pipelined) { close(c->fd); c->fd = -1; }   /* RCPT and DATA replies pending */
-        finish(j, c, c->reply.code >= 500 ? 'D' : 'Z', &t);
-    }
-    for (i = 0; i < j->n; ++i) {
-        if (!pipelined && command(c, "RCPT TO:<", j->r[i].addr, ">") == -1) goto broken;
-        if (getreply(c) == -1) goto broken;
-        rcptresult(j, c, i);
-        if (j->r[i].letter == 'r') ++accepted;
-    }
-    j->rcptsdone = 1;
-    if (!pipelined && accepted && command(c, "DATA", 0, 0) == -1) goto broken;
-    if (pipelined || accepted) {
-        if (getreply(c) == -1) goto broken;
-        if (c->reply.code == 354 && !accepted) {
-            if (net_write(c, ".\r\n", 3) == -1 || getreply(c) == -1) goto broken;
-        } else if (c->reply.code == 354) {
-            senddata(j, c, &t);
-            if (getreply(c) == -1) goto broken;
-            saidtext(j, c, &t);
-            notetcpto(ip, 0);
-            finish(j, c, letterfor(c->reply.code), &t);
-        } else if (accepted) {
-            saidtext(j, c, &t);
-            if (!stralloc_cats(&t, " (DATA)")) nomem(j);
-            finish(j, c, c->reply.code >= 500 ? 'D' : 'Z', &t);
-        }
-    }
-    if (!stralloc_copys(&t, "No recipient was accepted by ") || !stralloc_cat(&t, &c->host))
-        nomem(j);
-    notetcpto(ip, 0);
-    finish(j, c, 'D', &t);
-broken:
-    if (c->timedout) notetcpto(ip, 1);
-    stralloc_zero(&j->why);
-    lost(j, c, " during the transaction");
-    close(c->fd); c->fd = -1;
-    finish(j, c, 'Z', &j->why);
+    if (ip6_isv4mapped(s->ip)) n = fmt_ip4(ipstr, s->ip + 12);
+    else n = fmt_ip6(ipstr, s->ip);
+    if (!stralloc_cats(&j->why, "Skipped ") || !stralloc_cats(&j->why, s->name)
+        || !stralloc_cats(&j->why, " [") || !stralloc_catb(&j->why, ipstr, n)
+        || !stralloc_cats(&j->why, "]: it timed out recently (mail-tcpto). ")) nomem(j);
 }
 
 static void __attribute__((noreturn))
 deliver(struct job *j)
 {
-    static struct conn c;
-    unsigned long now = (unsigned long)time(0), wait;
+    static struct smtpsession s;
+    static char tcptofile[TCPTO_SIZE];
+    unsigned long now = (unsigned long)time(0);
+    int tlsmode = tlsrequired(j->domain) ? SMTPSESSION_TLS_MUST : SMTPSESSION_TLS_MAY;
     size_t i;
-    int fd;
+    int fd, r;
 
     fd = tcpto_load("queue/lock/tcpto", tcptofile, 0);
     if (fd != -1) close(fd);
     else byte_zero(tcptofile, sizeof tcptofile);
     for (i = 0; i < j->mx.n; ++i) {
-        const struct mxaddr *a = &j->mx.a[i];
-
-        c.timedout = 0;
-        c.fd = -1;
-        conn_describe(j, &c, a);
-        wait = tcpto_wait(tcptofile, a->ip, now);
-        if (wait) {
-            if (!stralloc_cats(&j->why, "Skipped ") || !stralloc_cat(&j->why, &c.host)
-                || !stralloc_cats(&j->why, ": it timed out recently (mail-tcpto). ")) nomem(j);
-            continue;
-        }
-        if (connectto(j, &c, a) == -1) {
-            if (c.timedout) notetcpto(a->ip, 1);
-            if (!stralloc_cats(&j->why, c.timedout ? "Timeout connecting to " : "Unable to connect to ")
-                || !stralloc_cat(&j->why, &c.host) || !stralloc_cats(&j->why, ". ")) nomem(j);
-            continue;
-        }
-        if (hello(j, &c) == -1) {
-            if (c.timedout) notetcpto(a->ip, 1);
-            if (c.fd != -1) { close(c.fd); c.fd = -1; }
-            continue;
-        }
-        transaction(j, &c, a->ip);
+        s.name = j->mx.names.s + j->mx.a[i].name;
+        byte_copy(s.ip, 16, j->mx.a[i].ip);
+        s.port = j->port;
+        if (tcpto_wait(tcptofile, s.ip, now)) { skipped(j, &s); continue; }
+        s.tlsmode = tlsmode;
+        do {
+            r = smtpsession_run(&s, &j->m, &j->why);
+            if (r == SMTPSESSION_NOMEM) nomem(j);
+            if (s.tcpto != -1) notetcpto(s.ip, s.tcpto);
+            if (r == SMTPSESSION_DONE) report_end(j, s.rcptsdone, s.letter, s.text.s, s.text.len);
+            s.tlsmode = SMTPSESSION_TLS_NO;     /* SMTPSESSION_CLEAR: the same host in clear */
+        } while (r == SMTPSESSION_CLEAR);
     }
+    if (tlsmode == SMTPSESSION_TLS_MUST
+        && !stralloc_cats(&j->why, "TLS is required for this domain (control/tlsdestinations); "
+                          "nothing was sent in clear. ")) nomem(j);
     if (!stralloc_cats(&j->why, "No host of the domain took the message; will try again. (#4.4.1)"))
         nomem(j);
     report_end(j, 0, 'Z', j->why.s, j->why.len);
@@ -692,18 +382,21 @@ main(int argc, char **argv)
     if (argc < 4) die_usage("mail-remote domain sender recipient ...");
     signal(SIGPIPE, SIG_IGN);
     j.domain = argv[1];
-    j.sender = str_equal(argv[2], "#@[]") ? "" : argv[2];
-    j.n = argc - 3;
+    j.m.sender = str_equal(argv[2], "#@[]") ? "" : argv[2];
+    j.n = j.m.n = argc - 3;
     if (j.n > RCPTMAX) die_perm("more than 100 recipients");
     for (i = 0; i < j.n; ++i) { j.r[i].addr = argv[3 + i]; j.r[i].letter = 's'; }
+    j.m.r = j.r;
+    j.m.fd = 0;
     if (chdir(auto_home) == -1) report_s(&j, 'Z', "Unable to switch to the kirim home directory (#4.3.0)");
     if (!*j.domain) report_s(&j, 'D', "The recipient address has no domain (#5.1.3)");
     readcontrols(&j);
-    if (tlsrequired(j.domain))
-        report_s(&j, 'Z', "TLS required by control/tlsdestinations, not available in this "
-                 "mail-remote; not sending in clear (#4.7.5)");
+    j.m.helohost = helohost.s;
+    j.m.timeoutconnect = timeoutconnect;
+    j.m.timeoutremote = timeoutremote;
+    j.m.cafile = cafile.len > 1 ? cafile.s : 0;
     scanmessage(&j);
-    dns_random_init(inbuf);
+    dns_seed();
     addresses(&j);
     deliver(&j);
 }

@@ -203,13 +203,14 @@ printf '\n' >> "$T/dots.msg"
 cmp -s <(tail -c "$(wc -c < "$T/dots.msg")" "$D") "$T/dots.msg"; ok $? "leading dots and 8-bit bytes arrive byte-identical"
 grep -q "^MAIL FROM:<a@test.example> BODY=8BITMIME" "$T/mx1.log"; ok $? "BODY=8BITMIME for an 8-bit message"
 
-# ---- tlsdestinations: never in clear (TLS itself comes with the TLS module) ----
+# ---- tlsdestinations, a host without STARTTLS: never in clear (more in 74-remote-tls.t) ----
 printf 'tls.test\n' > "$H/control/tlsdestinations"
 echo "tls.test:[127.0.0.31]:$P" >> "$H/control/smtproutes"
 before=$(grep -c '^MAIL' "$T/mx1.log")
 msg tls | send a@test.example u@tls.test
 waitfor 30 done_for u@tls.test ": deferral:"; ok $? "tls.test in tlsdestinations: deferral"
 is "$(grep -c '^MAIL' "$T/mx1.log")" "$before" "nothing was sent in clear"
+delivery u@tls.test | grep -q "does not offer STARTTLS"; ok $? "the text says the host offers no STARTTLS"
 rm "$H/control/tlsdestinations"
 
 # ---- a 20 MB message to smtp-sink ----

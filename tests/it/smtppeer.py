@@ -2,8 +2,10 @@
 # smtppeer.py: a scriptable SMTP server for mail-remote's tests (loopback only).
 # Writes its port to --portfile once listening; stores each message (CRLF
 # made LF, dots unstuffed) in --store/N with the envelope in --store/N.env;
-# logs every command line to --log.
-import argparse, os, socket, threading, time
+# logs every command line to --log. With --starttls CERT KEY it offers
+# STARTTLS (python's ssl module, i.e. OpenSSL) and logs "(tls VERSION CIPHER)"
+# after each handshake, or "(tls failed: WHY)".
+import argparse, os, socket, ssl, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--ip", default="127.0.0.1")
@@ -16,11 +18,19 @@ ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--hang", action="store_true", help="say nothing after the greeting")
 ap.add_argument("--rcpt-fail", action="append", default=[], help="ADDR=REPLY")
 ap.add_argument("--defer-once", action="append", default=[], help="ADDR: 450 the first time")
+ap.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+ap.add_argument("--tls13-only", action="store_true", help="handshakes need TLS 1.3")
 ap.add_argument("--store", required=True)
 ap.add_argument("--log", required=True)
 a = ap.parse_args()
 
 fails = dict(x.split("=", 1) for x in a.rcpt_fail)
+ctx = None
+if a.starttls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(a.starttls[0], a.starttls[1])
+    if a.tls13_only:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
 deferred = set()
 lock = threading.Lock()
 count = [0]
@@ -53,6 +63,7 @@ class Reader:
 
 def session(c):
     f = Reader(c)
+    tls = [False]
     def say(s):
         c.sendall(s.encode() + b"\r\n")
     say(a.greeting)
@@ -80,6 +91,7 @@ def session(c):
             ext = ["250-peer.test"]
             if a.pipelining: ext.append("250-PIPELINING")
             if a.size: ext.append("250-SIZE %d" % a.size)
+            if ctx and not tls[0]: ext.append("250-STARTTLS")
             ext.append("250 8BITMIME")
             say("\r\n".join(ext))
         elif verb == "HELO":
@@ -127,6 +139,15 @@ def session(c):
         elif verb == "QUIT":
             say("221 bye")
             return
+        elif cmd.upper() == "STARTTLS" and ctx and not tls[0]:
+            say("220 2.0.0 go ahead")
+            try:
+                c = ctx.wrap_socket(c, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                log(b"(tls failed: " + str(e).encode() + b")")
+                return
+            log(("(tls %s %s)" % (c.version(), c.cipher()[0])).encode())
+            f, tls[0], sender, rcpts = Reader(c), True, None, []
         elif verb == "RSET":
             sender, rcpts = None, []
             say("250 ok")
@@ -147,11 +168,12 @@ fam = socket.AF_INET6 if ":" in a.ip else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((a.ip, a.port))
-s.listen(16)
+s.listen(128)
 if a.portfile:
     with open(a.portfile + ".tmp", "w") as p:
         p.write("%d\n" % s.getsockname()[1])
     os.rename(a.portfile + ".tmp", a.portfile)
 while True:
     c, _ = s.accept()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     threading.Thread(target=serve, args=(c,), daemon=True).start()
