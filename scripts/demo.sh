@@ -77,6 +77,15 @@ for f in "$M"/Maildir/new/*; do
     ls -l "$f"; echo "---"; cat "$f"
 done
 
+say "the same by SMTP: mail-smtpd on 127.0.0.1:${DEMO_SMTP_PORT:-2525} under tcpserver"
+sh "$top/scripts/demo-smtpd.sh" "$H" demo
+n=300
+while [ $n -gt 0 ] && [ "$(ls "$M/Maildir/new" | wc -l)" -lt 2 ]; do sleep 0.1; n=$((n - 1)); done
+[ "$(ls "$M/Maildir/new" | wc -l)" -ge 2 ] || { echo "demo: the SMTP message was not delivered; see $D/send.log" >&2; exit 1; }
+f=$(ls -t "$M"/Maildir/new/* | head -1)
+say "delivered from SMTP: $f"
+cat "$f"
+
 say "mail-send's log"
 cat "$D/send.log"
 say "mail-qstat (the queue is empty again)"
@@ -89,4 +98,4 @@ kill -TERM "$start"
 wait "$start" && echo "mail-start exited 0"
 trap - EXIT
 say "done"
-echo "SMTP (mail-smtpd) and remote delivery are other issues. Remove the demo with: rm -rf demo"
+echo "Remove the demo with: rm -rf demo"
