@@ -86,7 +86,7 @@ test_data(void)
     is_buf(out.s, out.len, "\xe9t\xe9\r\n.\r\n", "8-bit bytes pass");
 }
 
-/* found by fuzzing (tests/fuzz/corpus/smtpreply/size-at-end): SIZE's
+/* found by fuzzing (tests/fuzz/corpus/smtpclient/size-at-end): SIZE's
    number was read past the end of the text it was given */
 static void
 test_sizebound(void)

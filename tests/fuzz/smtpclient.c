@@ -1,4 +1,4 @@
-/* smtpreply.c (fuzz): what mail-remote reads from an SMTP server and
+/* smtpclient.c (fuzz): what mail-remote reads from an SMTP server and
    what it writes in DATA. Input: server lines (LF-separated, CR before LF
    optional), fed to the reply reader; each complete reply's text also
    goes to the EHLO keyword reader. The same bytes are then encoded as a
