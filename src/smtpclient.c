@@ -68,7 +68,7 @@ smtpclient_ehlo(const char *text, size_t len, struct ehlo *e)
             if (smtpclient_kw(s, k, "STARTTLS", 8)) e->flags |= EHLO_STARTTLS;
             if (smtpclient_kw(s, k, "SIZE", 4)) {
                 e->flags |= EHLO_SIZE;
-                if (k > 5) scan_ulong(s + 5, &e->size);
+                if (k > 5) scan_ulongn(s + 5, k - 5, &e->size);
             }
         }
         i = n;

@@ -12,7 +12,7 @@ smtproutes_port(const char *s, size_t len, unsigned long *port)
     if (len == 0) { *port = SMTPROUTES_PORT; return 1; }
     if (len > 5) return 0;
     for (i = 0; i < len; ++i) if (s[i] < '0' || s[i] > '9') return 0;
-    if (scan_ulong(s, port) != len) return 0;
+    if (scan_ulongn(s, len, port) != len) return 0;
     return *port > 0 && *port < 65536;
 }
 

@@ -28,7 +28,7 @@ spawner_number(const char *s, size_t len, unsigned long *u)
     if (len == 0 || len > 18) return 0;
     for (i = 0; i < len; ++i)
         if (s[i] < '0' || s[i] > '9') return 0;
-    return scan_ulong(s, u) == len;
+    return scan_ulongn(s, len, u) == len;
 }
 
 long

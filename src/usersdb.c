@@ -16,7 +16,7 @@ usersdb_number(const char *s, size_t len, unsigned long *u)
     if (len == 0 || len > NUMMAX) return 0;
     for (i = 0; i < len; ++i)
         if (s[i] < '0' || s[i] > '9') return 0;
-    if (scan_ulong(s, u) != len) return 0;
+    if (scan_ulongn(s, len, u) != len) return 0;
     return *u < 4294967295UL;   /* (uid_t)-1 means "unchanged" to setuid */
 }
 

@@ -86,10 +86,23 @@ test_data(void)
     is_buf(out.s, out.len, "\xe9t\xe9\r\n.\r\n", "8-bit bytes pass");
 }
 
+/* found by fuzzing (tests/fuzz/corpus/smtpclient/size-at-end): SIZE's
+   number was read past the end of the text it was given */
+static void
+test_sizebound(void)
+{
+    static const char t[] = "250-mx.test\n250 SIZE 1000";
+    struct ehlo e;
+
+    smtpclient_ehlo(t, sizeof t - 2, &e);      /* the text ends before the last 0 */
+    ok((e.flags & EHLO_SIZE) && e.size == 100, "SIZE read within the text's length");
+}
+
 int
 main(void)
 {
     test_reply();
+    test_sizebound();
     test_ehlo();
     test_data();
     return done_testing();

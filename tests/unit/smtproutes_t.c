@@ -53,10 +53,23 @@ test_find(void)
     ok(smtproutes_find("", 0, L("c.test"), &r) == 0, "empty file");
 }
 
+/* found by fuzzing (tests/fuzz/corpus/smtproutes/port-at-end): the port
+   was read past the end of the line it was given */
+static void
+test_portbound(void)
+{
+    struct smtproute r;
+    size_t d;
+
+    ok(smtproutes_parse("x.test:h:2525", 10, &d, &r) == 1 && r.port == 2,
+       "port read within the line's length");
+}
+
 int
 main(void)
 {
     test_parse();
+    test_portbound();
     test_find();
     return done_testing();
 }
