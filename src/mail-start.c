@@ -131,7 +131,7 @@ closeall(int p[6][2], int devnull)
 static int
 waitall(struct child *cs, int n)
 {
-    int status = 111, left = n, w, i;
+    int status = 111, left = n, w, w2, i;
     pid_t r;
 
     while (left) {
@@ -148,6 +148,12 @@ waitall(struct child *cs, int n)
             if (cs[i].pid != r) continue;
             cs[i].pid = 0;
             --left;
+            if (i != 0 && cs[0].pid && waitpid(cs[0].pid, &w2, WNOHANG) == cs[0].pid) {
+                /* mail-send ended first; its helpers were reaped first */
+                status = WIFEXITED(w2) ? WEXITSTATUS(w2) : 111;
+                cs[0].pid = 0;
+                --left;
+            }
             if (i == 0) status = WIFEXITED(w) ? WEXITSTATUS(w) : 111;
             else if (cs[0].pid) warn_x(cs[i].prog, " exited before mail-send");
         }

@@ -104,6 +104,7 @@ check() {
     is "$(qleft)" 0 "phase $1: nothing left in $QDIRS pid"
 }
 
+: >> "$LOG"
 start
 waitfor 30 grep -q "messages in the queue at start" "$LOG"; ok $? "mail-start is up"
 
