@@ -132,6 +132,7 @@ fuzz:
 bench: all
 	sh bench/inject.sh
 	sh bench/relay.sh
+	sh bench/local.sh
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "byte.h"
 #include "str.h"
@@ -127,11 +128,27 @@ closeall(int p[6][2], int devnull)
     close(devnull);
 }
 
+/* a helper ended: has mail-send ended too? An exiting process closes its
+ * pipes (the helpers see end of file) before its parent can reap it, so
+ * give it up to a second */
+static int
+sendgone(pid_t send, int *w)
+{
+    struct timespec ts = { 0, 50000000 };
+    int i;
+
+    for (i = 0; i < 20; ++i) {
+        if (waitpid(send, w, WNOHANG) == send) return 1;
+        nanosleep(&ts, 0);
+    }
+    return 0;
+}
+
 /* wait for every child; the exit status is mail-send's */
 static int
 waitall(struct child *cs, int n)
 {
-    int status = 111, left = n, w, i;
+    int status = 111, left = n, w, w2, i;
     pid_t r;
 
     while (left) {
@@ -148,6 +165,12 @@ waitall(struct child *cs, int n)
             if (cs[i].pid != r) continue;
             cs[i].pid = 0;
             --left;
+            if (i != 0 && cs[0].pid && sendgone(cs[0].pid, &w2)) {
+                /* mail-send ended first, but its helpers were reaped first */
+                status = WIFEXITED(w2) ? WEXITSTATUS(w2) : 111;
+                cs[0].pid = 0;
+                --left;
+            }
             if (i == 0) status = WIFEXITED(w) ? WEXITSTATUS(w) : 111;
             else if (cs[0].pid) warn_x(cs[i].prog, " exited before mail-send");
         }
