@@ -86,7 +86,9 @@ domain(const char *s, size_t len, size_t *i, stralloc *out, int *nomem)
     if (j < len && s[j] == '[') {
         for (; j < len && s[j] != ']'; ++j) {
             c = (unsigned char)s[j];
-            if (c < 33 || c > 126 || c == '\\' || (c == '[' && j != *i)) return 0;
+            /* no '@': the address's last '@' must be the one before the domain */
+            if (c < 33 || c > 126 || c == '\\' || c == '@' || (c == '[' && j != *i))
+                return 0;
         }
         if (j >= len || j - *i < 2) return 0;
         ++j;

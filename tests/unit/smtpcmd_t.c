@@ -64,6 +64,8 @@ main(void)
     is_buf(p.addr.s, p.addr.len, "u@[192.0.2.1]", "literal kept with brackets");
     ok(mail("FROM:<u@[]>") == SMTPCMD_ADDR, "empty literal");
     ok(mail("FROM:<u@[1.2\\]>") == SMTPCMD_ADDR, "backslash in literal");
+    ok(rcpt("TO:<u@[192.0.2.@other.example]>", 0) == SMTPCMD_ADDR,
+       "'@' in literal (fuzz: downstream splits at the last '@')");
     ok(mail("FROM:<u@exa_mple.org>") == SMTPCMD_ADDR, "underscore in domain");
 
     ok(mail("FROM:<a@b.example> SIZE=12345") == SMTPCMD_OK, "SIZE");
