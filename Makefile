@@ -30,7 +30,7 @@ FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall 
 FUZZPKGS := clang-14 libfuzzer-14-dev
 TLSPROGS := mail-popup
 # programs that hash or check passwords with crypt(3): doc/security.md
-CRYPTPROGS := mail-checkpw mail-passwd
+CRYPTPROGS := mail-checkpw mail-passwd mail-account
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
           ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
           dnsmasq-base postfix
