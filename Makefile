@@ -33,7 +33,8 @@ TLSPROGS := mail-popup
 CRYPTPROGS := mail-checkpw mail-passwd mail-account
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
           ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
-          dnsmasq-base postfix
+          dnsmasq-base postfix \
+          dovecot-imapd
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
 all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)
