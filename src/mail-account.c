@@ -229,16 +229,18 @@ acct_log(int argc, char **argv)
     char t[32];
     time_t now = time(0);
     struct tm *tm = gmtime(&now);
+    size_t stamp = 0;
     int fd, i;
 
     l.len = 0;
     if (tm && strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S ", tm)) acct_cats(&l, t);
+    stamp = l.len;              /* stderr gets the line without the time */
     acct_cats(&l, "uid ");
     acct_num(&l, (unsigned long)getuid());
     for (i = 1; i < argc; ++i) { acct_cats(&l, " "); acct_cats(&l, argv[i]); }
     acct_cats(&l, "\n");
     buffer_puts(buffer_2, "mail-account: ");
-    buffer_put(buffer_2, l.s + (tm ? 20 : 0), l.len - (tm ? 20 : 0));
+    buffer_put(buffer_2, l.s + stamp, l.len - stamp);
     buffer_flush(buffer_2);
     fd = open(LOGFILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd == -1 || write(fd, l.s, l.len) != (ssize_t)l.len || fsync(fd) == -1)
