@@ -91,6 +91,9 @@ service imap-login {
 # becomes kirimv: it needs root, as under mail-popup
 service auth {
   user = root
+  # no address-space limit for the checkpassword child (under
+  # AddressSanitizer, make check-asan, it maps terabytes of shadow)
+  vsz_limit = 0
 }
 service stats {
   unix_listener stats-reader {
