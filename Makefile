@@ -30,10 +30,11 @@ FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall 
 FUZZPKGS := clang-14 libfuzzer-14-dev
 TLSPROGS := mail-popup mail-smtpd mail-remote
 # programs that hash or check passwords with crypt(3): doc/security.md
-CRYPTPROGS := mail-checkpw mail-passwd
+CRYPTPROGS := mail-checkpw mail-passwd mail-account
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
           ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
-          dnsmasq-base postfix
+          dnsmasq-base postfix \
+          dovecot-imapd
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
 all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)

@@ -30,5 +30,16 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || exit 1
 # postfix only for smtp-sink in the tests: never configure or start it
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# packages with daemons (postfix, dovecot) are installed for the tests
+# only: a temporary policy-rc.d keeps them from being started, unless
+# the administrator already has one
+prc=/usr/sbin/policy-rc.d
+ours=
+if [ ! -e $prc ]; then
+    printf '#!/bin/sh\nexit 101\n' > $prc && chmod 755 $prc && ours=1
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+rc=$?
+[ -n "$ours" ] && rm -f $prc
+exit $rc

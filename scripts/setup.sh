@@ -27,6 +27,8 @@ addgroup_ "$gother"
 adduser_ "$ualias" "$gother" "$home/alias"
 for u in "$udaemon" "$ulog" "$upasswd"; do adduser_ "$u" "$gother" "$home"; done
 for u in "$uqueue" "$uremote" "$usend"; do adduser_ "$u" "$gqueue" "$home"; done
+# kirimv owns every virtual mailbox (mail-account(8), doc/accounts.md)
+adduser_ kirimv "$gother" "$home/vmail"
 getent passwd "$uroot" >/dev/null || { echo "setup: no user $uroot" >&2; exit 1; }
 
 bin/kirim-install "$destdir"

@@ -59,6 +59,7 @@ const struct hier hier[] = {
     BIN("mail-pop3d", 0755),
     BIN("mail-checkpw", 0755),
     BIN("mail-passwd", 0700),
+    BIN("mail-account", 0700),
 
     MAN("8", "mail-queue"),
     MAN("5", "kirim-queue"),
@@ -92,6 +93,8 @@ const struct hier hier[] = {
     MAN("8", "mail-checkpw"),
     MAN("8", "mail-passwd"),
     MAN("5", "users-password"),
+    MAN("8", "mail-account"),
+    MAN("5", "kirim-quota"),
 };
 
 const unsigned int hier_count = sizeof hier / sizeof hier[0];

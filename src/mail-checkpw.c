@@ -54,6 +54,18 @@ checkpw_read(void)
     return len;
 }
 
+/* name=decimal u in the environment: 1 ok, 0 out of memory */
+static int
+checkpw_env(const char *name, unsigned long u)
+{
+    char num[24];
+    char *p = num + sizeof num - 1;
+
+    *p = 0;
+    do *--p = (char)('0' + u % 10); while ((u /= 10) && p > num);
+    return setenv(name, p, 1) == 0;
+}
+
 /* switch to the account when we can (root) and it says who; go home */
 static void
 checkpw_become(const struct pwent *e, const char *name)
@@ -64,11 +76,20 @@ checkpw_become(const struct pwent *e, const char *name)
     if (!stralloc_copyb(&home, e->home, e->homelen) || !stralloc_0(&home)) die_nomem();
     if (setenv("USER", name, 1) == -1) die_nomem();
     if (e->homelen && setenv("HOME", home.s, 1) == -1) die_nomem();
-    if (e->hasids && geteuid() == 0) {
+    if (e->hasids && geteuid() == 0 && getenv("ORIG_UID")) {
+        /* Dovecot's checkpassword (it sets ORIG_UID): Dovecot refuses a
+           reply from a switched uid and switches itself on userdb_uid
+           and userdb_gid, which its reply program passes on (EXTRA) */
+        if (!checkpw_env("userdb_uid", e->uid) || !checkpw_env("userdb_gid", e->gid)
+            || setenv("EXTRA", "userdb_uid userdb_gid", 1) == -1) die_nomem();
+    } else if (e->hasids && geteuid() == 0) {
         gid = (gid_t)e->gid;
         if (setgroups(1, &gid) == -1 || setgid(gid) == -1 || setuid((uid_t)e->uid) == -1)
             die_temp("unable to switch to the account of ", name);
     }
+    /* an unprivileged caller that could not become the account (mail-smtpd's
+       AUTH as kirimd) only wants the verdict: the home may be closed to it */
+    if (e->hasids && geteuid() != 0 && geteuid() != (uid_t)e->uid) return;
     if (e->homelen && chdir(home.s) == -1) die_temp("unable to chdir to ", home.s);
 }
 

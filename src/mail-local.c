@@ -15,6 +15,7 @@
 #include "die.h"
 #include "dotqmail.h"
 #include "mailbox.h"
+#include "mdquota.h"
 #include "qclient.h"
 
 /* what the message and its recipient look like to every instruction */
@@ -229,6 +230,19 @@ local_program(const char *cmd)
     local_tempx("4.3.0", "program failed temporarily: ", cmd, 0);
 }
 
+/* a Maildir with a kirim-quota file takes no message that would go past it */
+static void
+local_quota(const char *path, size_t prelen)
+{
+    struct stat st;
+
+    if (fstat(0, &st) == -1) local_temp("4.3.0", "unable to stat the message", 0, 0);
+    switch (mdquota_check(path, (unsigned long)st.st_size + prelen)) {
+    case -1: local_temp("4.3.0", "unable to check the quota of Maildir ", path, 0);
+    case 0: local_tempx("4.2.2", "mailbox full", 0, 0);
+    }
+}
+
 static void
 local_maildir(struct delivery *d, const char *path)
 {
@@ -236,6 +250,7 @@ local_maildir(struct delivery *d, const char *path)
     const char *why = "";
 
     if (!stralloc_copy(&pre, &d->rpline) || !stralloc_cat(&pre, &d->dtline)) local_nomem();
+    local_quota(path, pre.len);
     if (maildir_deliver(path, 0, pre.s, pre.len, &why) == -1)
         local_die(111, 1, "4.2.0", "Maildir ", path, 0, why);
 }

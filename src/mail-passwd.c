@@ -2,7 +2,6 @@
    users/password, rebuilding users/password.cdb under a lock */
 #include <errno.h>
 #include <pwd.h>
-#include <termios.h>
 #include <unistd.h>
 #include "buffer.h"
 #include "byte.h"
@@ -16,71 +15,19 @@
 #include "die.h"
 #include "pwfile.h"
 #include "pwhash.h"
+#include "pwread.h"
 
-#define PASSMAX 256             /* bytes in a password */
 #define USAGE "mail-passwd add name [-u uid -g gid] [-d home] | change name | remove name | list | rebuild"
-
-static char pw1[PASSMAX + 2], pw2[PASSMAX + 2];
-
-static void __attribute__((noreturn))
-passwd_fail(int code, const char *a, const char *b)
-{
-    byte_zero(pw1, sizeof pw1);
-    byte_zero(pw2, sizeof pw2);
-    if (code == EXIT_PERM) die_perm(a, b);
-    die_temp(a, b);
-}
-
-/* one line from fd 0 into buf (without its end); echo off on a terminal */
-static size_t
-passwd_getline(const char *prompt, char *buf)
-{
-    struct termios old, quiet;
-    int tty = isatty(0);
-    size_t n = 0;
-    ssize_t r;
-    char c;
-
-    if (tty) {
-        buffer_putsflush(buffer_2, prompt);
-        if (tcgetattr(0, &old) == -1) passwd_fail(EXIT_TEMP, "unable to read the terminal settings", "");
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        if (tcsetattr(0, TCSAFLUSH, &quiet) == -1) passwd_fail(EXIT_TEMP, "unable to turn echo off", "");
-    }
-    for (;;) {
-        r = read(0, &c, 1);
-        if (r == -1 && errno == EINTR) continue;
-        if (r == -1) { if (tty) tcsetattr(0, TCSAFLUSH, &old); passwd_fail(EXIT_TEMP, "unable to read the password", ""); }
-        if (r == 0 || c == '\n') break;
-        if (n > PASSMAX) continue;      /* refused below, after the line */
-        buf[n++] = c;
-    }
-    if (tty) {
-        tcsetattr(0, TCSAFLUSH, &old);
-        buffer_putsflush(buffer_2, "\n");
-    }
-    if (n && buf[n - 1] == '\r') --n;
-    if (n > PASSMAX) passwd_fail(EXIT_PERM, "password longer than 256 bytes", "");
-    buf[n] = 0;
-    return n;
-}
 
 /* the new password, hashed into hash */
 static void
 passwd_read(char *hash)
 {
-    size_t n = passwd_getline("Password: ", pw1);
+    const char *why;
+    int code = pwread_new(hash, &why);
 
-    if (!n) passwd_fail(EXIT_PERM, "empty password refused", "");
-    if (byte_chr(pw1, n, 0) < n) passwd_fail(EXIT_PERM, "password with a NUL byte refused", "");
-    if (isatty(0)) {
-        passwd_getline("Again: ", pw2);
-        if (str_diff(pw1, pw2)) passwd_fail(EXIT_PERM, "the passwords differ; nothing changed", "");
-    }
-    if (pwhash_make(pw1, hash) == -1) passwd_fail(EXIT_TEMP, "unable to hash the password", "");
-    byte_zero(pw1, sizeof pw1);
-    byte_zero(pw2, sizeof pw2);
+    if (code == EXIT_PERM) die_perm(why);
+    if (code) die_temp(why);
 }
 
 /* name:hash:uid:gid:home\n */
