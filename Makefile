@@ -131,9 +131,7 @@ fuzz:
 	sh scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 bench: all
-	sh bench/inject.sh
-	sh bench/relay.sh
-	sh bench/local.sh
+	sh bench/all.sh
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
