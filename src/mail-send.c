@@ -32,7 +32,7 @@
 #define STALE_AGE (36 * 3600)
 #define TERM_WAIT 60            /* SIGTERM: wait this long for results */
 #define BOUNCE_RETRY 300        /* a bounce mail-queue refused for now */
-#define TODO_BATCH 16           /* todo entries between two polls */
+#define TODO_BATCH 64           /* todo entries made durable together, between two polls */
 #define RESULT_MAX 4096         /* one result record, with its slot number */
 #define DOUBLE_SENDER "#@[]"
 
