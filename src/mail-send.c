@@ -917,6 +917,7 @@ struct entry {
     int fd[3];                  /* info, local, remote; -1: none */
     int has[2];                 /* local, remote recipients */
     int ok;
+    int fresh;                  /* queued since start-up, not backlog */
     stralloc sender;            /* for the log */
 };
 static struct entry batch[TODO_BATCH];
@@ -998,7 +999,9 @@ todo_schedule(const struct entry *e)
     msgs[m].birth = e->birth;
     for (c = 0; c < 2; ++c) {
         if (!e->has[c]) continue;
-        msgs[m].flags |= M_PEND(c) | M_FRESH(c);
+        /* new mail goes before the start-up backlog, which would
+           otherwise fill the heap faster than deliveries drain it */
+        msgs[m].flags |= M_PEND(c) | (e->fresh ? M_FRESH(c) : 0);
         msgs[m].next[c] = now;
         heap_push(c, m);
     }
@@ -1118,13 +1121,15 @@ todo_some(void)
 {
     unsigned long id;
     size_t n = 0;
-    int k;
+    int k, isfresh;
 
     for (k = 0; k < TODO_BATCH; ++k) {
         now = (unsigned long)time(0);
-        if (freshpos < nfresh) id = fresh[freshpos++];
+        isfresh = freshpos < nfresh;
+        if (isfresh) id = fresh[freshpos++];
         else if (backpos < nbacklog) id = backlog[backpos++];
         else break;
+        batch[n].fresh = isfresh;
         if (todo_prepare(&batch[n], id)) ++n;
     }
     if (n) todo_commit(n);
