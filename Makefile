@@ -8,6 +8,9 @@ export SAN
 CFLAGS_EXTRA ?=
 CFL   := $(CC) $(SAN) $(CFLAGS_EXTRA) -MMD -MP -Isrc
 LDL   := $(LD) $(SAN)
+# libowfat linked statically into the programs (glibc stays shared): one
+# shared object less to map and relocate per exec (doc/performance.md)
+OWFAT ?= -l:libowfat.a
 
 # every src/*.c holding a main is a program named after its file
 PROGS := $(sort $(patsubst src/%.c,%,$(wildcard src/mail-*.c src/kirim-*.c \
@@ -62,7 +65,7 @@ src/libkirim.a: $(LIBOBJ)
 
 bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
-	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) -lowfat
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) $(OWFAT)
 
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat

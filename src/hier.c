@@ -11,6 +11,8 @@ const struct hier hier[] = {
     { 'd', "bin", 0, U_ROOT, OWNER_SAME, 0755 },
     { 'd', "control", 0, U_ROOT, OWNER_SAME, 0755 },
     { 'd', "users", 0, U_ROOT, OWNER_SAME, 0755 },
+    /* empty; its owner is the daemon user's uid, for mail-queue (doc/internals.md) */
+    { 'z', "users/daemon.uid", 0, U_DAEMON, OWNER_SAME, 0444 },
     { 'd', "alias", 0, U_ALIAS, G_OTHER, 0755 },
     { 'd', "doc", 0, U_ROOT, OWNER_SAME, 0755 },
     { 'd', "doc/man", 0, U_ROOT, OWNER_SAME, 0755 },

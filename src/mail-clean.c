@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,28 +32,23 @@ rm(const char *dir, unsigned long id)
     return 0;
 }
 
-/* sync the directory of dir/S/id, so that a removal survives a crash */
+/* sync the directory dir/S, so that a removal survives a crash */
 static int
-syncdir(const char *dir, unsigned long id)
+syncdir(const char *dir, unsigned long split)
 {
+    char num[FMT_ULONG];
+    size_t k;
     int fd, r;
 
-    if (!qname(&fn, dir, id)) die_nomem();
-    while (fn.len && fn.s[fn.len - 1] != '/') --fn.len;
-    fn.s[fn.len - 1] = 0;
+    if (!stralloc_copys(&fn, dir) || !stralloc_append(&fn, "/")) die_nomem();
+    k = fmt_ulong(num, split);
+    if (!stralloc_catb(&fn, num, k) || !stralloc_0(&fn)) die_nomem();
     fd = open(fn.s, O_RDONLY | O_DIRECTORY);
     if (fd == -1) { warn_sys("unable to open ", fn.s); return 0; }
     r = fsync(fd);
     close(fd);
     if (r == -1) warn_sys("unable to sync ", fn.s);
     return r == 0;
-}
-
-/* T: the message left todo (mail-send wrote info/local/remote) */
-static int
-clean_todo(unsigned long id)
-{
-    return rm("todo", id) && syncdir("todo", id) && rm("intd", id);
 }
 
 /* M: the message is finished. mess goes last: once it is gone its inode,
@@ -95,20 +91,48 @@ reply(int ok)
     if (w != 1) die_temp("unable to write to mail-send");
 }
 
-/* one request "T id NUL" or "M id NUL" */
+/* the requests that arrived together, "T id NUL" or "M id NUL" each,
+   answered in order. T: the message left todo (mail-send has written
+   info/local/remote): todo/S/id goes first, then every todo/S that
+   changed is synced once, and only then intd/S/id goes and "+" is sent */
+#define BATCHMAX 256
 static void
-request(const char *s, size_t len)
+requests(const char *s, size_t len, size_t *used)
 {
-    unsigned long id;
+    static unsigned long ids[BATCHMAX];
+    static char kind[BATCHMAX], ok[BATCHMAX];
+    static unsigned char *dirty, *synced;
+    unsigned long sp;
+    size_t i, j, n = 0;
 
-    if (len < 2 || scan_ulong(s + 1, &id) != len - 1) {
-        warn_x("bad request");
-        reply(0);
-        return;
+    if (!dirty && (!(dirty = calloc(auto_split, 1)) || !(synced = calloc(auto_split, 1))))
+        die_nomem();
+    for (i = 0; n < BATCHMAX; i = j + 1, ++n) {
+        for (j = i; j < len && s[j]; ++j) ;
+        if (j >= len) break;
+        kind[n] = s[i];
+        if (j - i < 2 || scan_ulong(s + i + 1, &ids[n]) != j - i - 1
+            || (s[i] != 'T' && s[i] != 'M')) {
+            warn_x("bad request");
+            kind[n] = 0;
+        }
     }
-    if (s[0] == 'T') reply(clean_todo(id));
-    else if (s[0] == 'M') reply(clean_mess(id));
-    else { warn_x("bad request"); reply(0); }
+    *used = i;
+    for (i = 0; i < n; ++i) {
+        ok[i] = 0;
+        if (kind[i] != 'T' || !rm("todo", ids[i])) continue;
+        ok[i] = 1;
+        dirty[qname_split(ids[i])] = 1;
+    }
+    for (sp = 0; sp < auto_split; ++sp) {
+        synced[sp] = dirty[sp] && syncdir("todo", sp);
+        dirty[sp] = 0;
+    }
+    for (i = 0; i < n; ++i) {
+        if (kind[i] == 'T') reply(ok[i] && synced[qname_split(ids[i])] && rm("intd", ids[i]));
+        else if (kind[i] == 'M') reply(clean_mess(ids[i]));
+        else reply(0);
+    }
 }
 
 /* wait for input at most until the next pid/ clean; 0 on EOF */
@@ -129,8 +153,8 @@ readsome(stralloc *in, time_t *next)
         r = poll(&p, 1, w * 1000);
         if (r == -1 && errno != EINTR) die_temp("unable to poll");
         if (r <= 0) continue;
-        if (!stralloc_readyplus(in, 256)) die_nomem();
-        r = read(0, in->s + in->len, 256);
+        if (!stralloc_readyplus(in, 4096)) die_nomem();
+        r = read(0, in->s + in->len, 4096);
         if (r == -1) { if (errno == EINTR || errno == EAGAIN) continue; die_temp("unable to read requests"); }
         if (r == 0) return 0;
         in->len += (size_t)r;
@@ -153,12 +177,9 @@ main(int argc, char **argv)
     if (chdir(auto_home) == -1) die_temp("unable to chdir to ", auto_home);
     if (chdir("queue") == -1) die_temp("unable to chdir to the queue");
     while (readsome(&in, &next)) {
-        for (i = 0; ; i = j + 1) {
-            for (j = i; j < in.len && in.s[j]; ++j) ;
-            if (j >= in.len) break;
-            request(in.s + i, j - i);
-        }
-        if (i) {
+        for (;;) {              /* more than BATCHMAX may have arrived */
+            requests(in.s, in.len, &i);
+            if (!i) break;
             for (j = i; j < in.len; ++j) in.s[j - i] = in.s[j];
             in.len -= i;
         }

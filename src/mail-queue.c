@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "buffer.h"
 #include "fmt.h"
+#include "str.h"
 #include "stralloc.h"
 #include "auto.h"
 #include "date822.h"
@@ -109,24 +110,43 @@ makepid(void)
     return fd;
 }
 
-/* "Received: (kirim 123 invoked by uid 1000); Sat, 28 Nov 2026 ..." */
+/* the uid of user (an index into auto_users): the owner of fn, a file
+   in a directory only root may change, set by kirim-install; the
+   password file only when fn is missing (a tree installed before) */
+static long
+installed_uid(const char *fn, int user)
+{
+    struct passwd *pw;
+    struct stat st;
+
+    if (stat(fn, &st) == 0) return (long)st.st_uid;
+    pw = getpwnam(auto_users[user]);
+    return pw ? (long)pw->pw_uid : -1;
+}
+
+/* "Received: (kirim 123 invoked by uid 1000); Sat, 28 Nov 2026 ..."
+   ("invoked from network" when the caller is the daemon user, unless
+   this is a single-user instance, where every user is the same) */
 static void
 received(buffer *b, unsigned long uid)
 {
     char num[FMT_ULONG];
     char date[DATE822_LEN];
-    struct passwd *d, *a;
     long duid, auid;
     size_t n;
+    int i, single = 1;
 
     buffer_puts(b, "Received: (kirim ");
     n = fmt_ulong(num, (unsigned long)getpid());
     buffer_put(b, num, n);
-    d = getpwnam(auto_users[U_DAEMON]);
-    duid = d ? (long)d->pw_uid : -1;
-    a = getpwnam(auto_users[U_ALIAS]);
-    auid = a ? (long)a->pw_uid : -1;
-    if (duid == (long)uid && auid != duid)     /* single-user: no "network" */
+    for (i = 0; i < 8; ++i)
+        if (!str_equal(auto_users[i], auto_users[U_ALIAS])) single = 0;
+    duid = auid = -1;
+    if (!single) {
+        duid = installed_uid("../users/daemon.uid", U_DAEMON);
+        if (duid == (long)uid) auid = installed_uid("../alias", U_ALIAS);
+    }
+    if (!single && duid == (long)uid && auid != duid)
         buffer_puts(b, " invoked from network");
     else {
         buffer_puts(b, " invoked by uid ");

@@ -32,7 +32,7 @@
 #define STALE_AGE (36 * 3600)
 #define TERM_WAIT 60            /* SIGTERM: wait this long for results */
 #define BOUNCE_RETRY 300        /* a bounce mail-queue refused for now */
-#define TODO_BATCH 16           /* todo entries between two polls */
+#define TODO_BATCH 64           /* todo entries made durable together, between two polls */
 #define RESULT_MAX 4096         /* one result record, with its slot number */
 #define DOUBLE_SENDER "#@[]"
 
@@ -181,38 +181,50 @@ name(const char *dir, unsigned long id)
     if (!qname(&fn, dir, id)) die_nomem();
 }
 
+/* sync the directory dir/S */
 static void
-fsyncsplit(const char *dir, unsigned long id)
+fsyncsplit(const char *dir, unsigned long split)
 {
+    char num[FMT_ULONG];
+    size_t k;
     int fd;
 
-    name(dir, id);
-    fn.len -= 1;
-    while (fn.len && fn.s[fn.len - 1] != '/') --fn.len;
-    fn.s[fn.len ? fn.len - 1 : 0] = 0;
-    fd = open(fn.s, O_RDONLY | O_DIRECTORY);
+    if (!stralloc_copys(&fn, dir) || !stralloc_append(&fn, "/")) die_nomem();
+    k = fmt_ulong(num, split);
+    if (!stralloc_catb(&fn, num, k) || !stralloc_0(&fn)) die_nomem();
+    fd = open(fn.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1 || fsync(fd) == -1) alert("unable to sync ", fn.s);
     close(fd);
 }
 
-/* write data to dir/S/id (replacing it) and sync; empty data: remove it */
+/* write data to dir/S/id (replacing it), not synced yet: the open fd,
+   or -2 when data is empty (the file is removed), or -1 on error.
+   *changed: the directory dir/S may have changed (created or removed) */
 static int
-putfile(const char *dir, unsigned long id, const stralloc *data)
+putfile(const char *dir, unsigned long id, const stralloc *data, int *changed)
 {
     size_t pos;
     ssize_t w;
     int fd;
 
+    *changed = 0;
     name(dir, id);
-    if (!data->len) return unlink(fn.s) == 0 || errno == ENOENT;
-    fd = open(fn.s, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd == -1) return 0;
+    if (!data->len) {
+        if (unlink(fn.s) == 0) { *changed = 1; return -2; }
+        return errno == ENOENT ? -2 : -1;
+    }
+    fd = open(fn.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd == -1) return -1;
+    *changed = 1;
     for (pos = 0; pos < data->len; pos += (size_t)w) {
         w = write(fd, data->s + pos, data->len - pos);
-        if (w == -1) { if (errno == EINTR) { w = 0; continue; } close(fd); return 0; }
+        if (w == -1) {
+            if (errno == EINTR) { w = 0; continue; }
+            close(fd);
+            return -1;
+        }
     }
-    if (fsync(fd) == -1) { close(fd); return 0; }
-    return close(fd) == 0;
+    return fd;
 }
 
 /* read dir/S/id: 1 ok, 0 missing, -1 error */
@@ -232,13 +244,13 @@ unlinkq(const char *dir, unsigned long id)
 
 /* ---- mail-clean: one request, one reply byte ---- */
 
-static int
-clean(char letter, unsigned long id)
+/* send one request; its reply is read by clean_reply, in order */
+static void
+clean_request(char letter, unsigned long id)
 {
     char buf[FMT_ULONG + 2];
     size_t n = 0, k;
     ssize_t r;
-    char c;
 
     buf[n++] = letter;
     n += fmt_ulong(buf + n, id);
@@ -247,12 +259,27 @@ clean(char letter, unsigned long id)
         r = write(7, buf + k, n - k);
         if (r == -1) { if (errno == EINTR) { r = 0; continue; } alert("lost mail-clean", 0); }
     }
+}
+
+static int
+clean_reply(unsigned long id)
+{
+    ssize_t r;
+    char c;
+
     do r = read(8, &c, 1); while (r == -1 && errno == EINTR);
     if (r != 1) { errno = 0; alert("lost mail-clean", 0); }
     if (c == '+') return 1;
     log_msg("warning: mail-clean could not remove files of msg ", id, 0);
     log_end();
     return 0;
+}
+
+static int
+clean(char letter, unsigned long id)
+{
+    clean_request(letter, id);
+    return clean_reply(id);
 }
 
 /* ---- configuration ---- */
@@ -721,16 +748,19 @@ walk(int c)
     }
 }
 
-/* flip a recipient's T to D, synced */
+/* flip a recipient's T to D, synced. The byte is overwritten inside the
+   file, which was fsynced when it was written: its size and blocks do not
+   change, so fdatasync (data, and the metadata needed to read it back)
+   is enough; it skips the journal commit a timestamp-only change costs */
 static void
 markdone(int c, unsigned long id, unsigned long off)
 {
     int fd;
 
     name(chans[c].name, id);
-    fd = open(fn.s, O_WRONLY);
+    fd = open(fn.s, O_WRONLY | O_CLOEXEC);
     if (fd == -1) alert("unable to open ", fn.s);
-    if (pwrite(fd, "D", 1, (off_t)off) != 1 || fsync(fd) == -1)
+    if (pwrite(fd, "D", 1, (off_t)off) != 1 || fdatasync(fd) == -1)
         alert("unable to write ", fn.s);
     close(fd);
 }
@@ -881,69 +911,144 @@ route(void)
     }
 }
 
+/* one todo entry of a batch: its files are written, not yet synced */
+struct entry {
+    unsigned long id, birth, uid, pid;
+    int fd[3];                  /* info, local, remote; -1: none */
+    int has[2];                 /* local, remote recipients */
+    int ok;
+    int fresh;                  /* queued since start-up, not backlog */
+    stralloc sender;            /* for the log */
+};
+static struct entry batch[TODO_BATCH];
+static const char *const batchdir[3] = { "info", "local", "remote" };
+static unsigned char *dirty[3]; /* per split directory: to be synced */
+
 static void
-todo_one(unsigned long id)
+entry_close(struct entry *e)
 {
-    unsigned long uid, pid;
+    int k;
+
+    for (k = 0; k < 3; ++k) if (e->fd[k] >= 0) { close(e->fd[k]); e->fd[k] = -1; }
+}
+
+/* read todo/S/id and write info, local and remote (unsynced): 1 done */
+static int
+todo_prepare(struct entry *e, unsigned long id)
+{
+    const stralloc *data[3];
     size_t fpos, flen, rpos, n;
     struct stat st;
     char num[FMT_ULONG];
-    int fd, m, c;
+    int fd, k, changed;
 
     name("todo", id);
     fd = open(fn.s, O_RDONLY);
     if (fd == -1) {
         if (errno != ENOENT) { log_s("warning: unable to open "); log_s(fn.s); log_end(); }
-        return;
+        return 0;
     }
-    if (fstat(fd, &st) == -1) { close(fd); return; }
+    if (fstat(fd, &st) == -1) { close(fd); return 0; }
     close(fd);
-    if (control_readfile(&env, fn.s) != 1 || !parseenv(&uid, &pid, &fpos, &flen, &rpos)) {
+    if (control_readfile(&env, fn.s) != 1 || !parseenv(&e->uid, &e->pid, &fpos, &flen, &rpos)) {
         log_s("warning: unable to read or parse "); log_s(fn.s); log_end();
-        return;
+        return 0;
     }
     log_msg("new msg ", id, 0);
     log_end();
+    e->id = id;
+    e->birth = (unsigned long)st.st_mtime;
+    if (!stralloc_copyb(&e->sender, env.s + fpos, flen)) die_nomem();
     if (!stralloc_copys(&info, "T")) die_nomem();
-    n = fmt_ulong(num, (unsigned long)st.st_mtime);
+    n = fmt_ulong(num, e->birth);
     if (!stralloc_catb(&info, num, n)) die_nomem();
     if (!stralloc_0(&info) || !stralloc_append(&info, "F")) die_nomem();
-    if (!stralloc_catb(&info, env.s + fpos, flen) || !stralloc_0(&info)) die_nomem();
+    if (!stralloc_cat(&info, &e->sender) || !stralloc_0(&info)) die_nomem();
     byte_copy(env.s, env.len - rpos, env.s + rpos);
     env.len -= rpos;
     route();
+    e->has[0] = rcpts[0].len != 0;
+    e->has[1] = rcpts[1].len != 0;
     unlinkq("bounce", id);      /* left by an earlier life of this inode */
-    if (!putfile("info", id, &info) || !putfile("local", id, &rcpts[0])
-        || !putfile("remote", id, &rcpts[1])) {
-        log_msg("warning: unable to write the files of msg ", id, ", will retry: ");
-        log_s(strerror(errno));
-        log_end();
-        return;
+    data[0] = &info; data[1] = &rcpts[0]; data[2] = &rcpts[1];
+    for (k = 0; k < 3; ++k) e->fd[k] = -1;
+    for (k = 0; k < 3; ++k) {
+        fd = putfile(batchdir[k], id, data[k], &changed);
+        if (changed) dirty[k][qname_split(id)] = 1;
+        if (fd == -1) {
+            log_msg("warning: unable to write the files of msg ", id, ", will retry: ");
+            log_s(strerror(errno));
+            log_end();
+            entry_close(e);
+            return 0;
+        }
+        e->fd[k] = fd;
     }
-    fsyncsplit("info", id);
-    fsyncsplit("local", id);
-    fsyncsplit("remote", id);
-    if (!clean('T', id)) return;
-    m = msg_new(id);
-    msgs[m].birth = (unsigned long)st.st_mtime;
+    e->ok = 1;
+    return 1;
+}
+
+/* the entry's files reached the disk: a message to schedule */
+static void
+todo_schedule(const struct entry *e)
+{
+    struct stat st;
+    int m, c;
+
+    m = msg_new(e->id);
+    msgs[m].birth = e->birth;
     for (c = 0; c < 2; ++c) {
-        if (!rcpts[c].len) continue;
-        msgs[m].flags |= M_PEND(c) | M_FRESH(c);
+        if (!e->has[c]) continue;
+        /* new mail goes before the start-up backlog, which would
+           otherwise fill the heap faster than deliveries drain it */
+        msgs[m].flags |= M_PEND(c) | (e->fresh ? M_FRESH(c) : 0);
         msgs[m].next[c] = now;
         heap_push(c, m);
     }
-    /* env was shifted by rpos: the sender is taken from info */
-    log_msg("info msg ", id, ": bytes ");
-    name("mess", id);
+    log_msg("info msg ", e->id, ": bytes ");
+    name("mess", e->id);
     log_n(stat(fn.s, &st) == 0 ? (unsigned long)st.st_size : 0);
     log_s(" from <");
-    log_b(info.s + str_len(info.s) + 2, flen);
+    log_b(e->sender.s, e->sender.len);
     log_s("> qp ");
-    log_n(pid);
+    log_n(e->pid);
     log_s(" uid ");
-    log_n(uid);
+    log_n(e->uid);
     log_end();
     if (!(msgs[m].flags & (M_PEND(0) | M_PEND(1)))) finish(m);
+}
+
+/* make the batch durable, then drop its todo entries (DESIGN section 5):
+   every file is synced, then every directory that changed, once; only
+   then does mail-clean remove todo entries, and only of those messages */
+static void
+todo_commit(size_t n)
+{
+    unsigned long s;
+    size_t i;
+    int k;
+
+    for (i = 0; i < n; ++i)
+        for (k = 0; k < 3; ++k) {
+            if (batch[i].fd[k] < 0) continue;
+            if (fsync(batch[i].fd[k]) == -1 || close(batch[i].fd[k]) == -1) {
+                if (batch[i].ok) {
+                    log_msg("warning: unable to write the files of msg ", batch[i].id, ", will retry: ");
+                    log_s(strerror(errno));
+                    log_end();
+                }
+                batch[i].ok = 0;
+            }
+            batch[i].fd[k] = -1;
+        }
+    for (k = 0; k < 3; ++k)
+        for (s = 0; s < auto_split; ++s)
+            if (dirty[k][s]) { fsyncsplit(batchdir[k], s); dirty[k][s] = 0; }
+    for (i = 0; i < n; ++i) if (batch[i].ok) clean_request('T', batch[i].id);
+    for (i = 0; i < n; ++i)
+        if (batch[i].ok && !clean_reply(batch[i].id)) batch[i].ok = 0;
+    now = (unsigned long)time(0);
+    for (i = 0; i < n; ++i) if (batch[i].ok) todo_schedule(&batch[i]);
 }
 
 static int
@@ -1010,18 +1115,24 @@ todo_scan(void)
         if (!inbacklog(all[i])) push(&fresh, &nfresh, &capfresh, all[i]);
 }
 
-/* a few todo entries, fresh ones first; 1 when more are waiting */
+/* a batch of todo entries, fresh ones first; 1 when more are waiting */
 static int
 todo_some(void)
 {
-    int k;
+    unsigned long id;
+    size_t n = 0;
+    int k, isfresh;
 
     for (k = 0; k < TODO_BATCH; ++k) {
         now = (unsigned long)time(0);
-        if (freshpos < nfresh) todo_one(fresh[freshpos++]);
-        else if (backpos < nbacklog) todo_one(backlog[backpos++]);
-        else return 0;
+        isfresh = freshpos < nfresh;
+        if (isfresh) id = fresh[freshpos++];
+        else if (backpos < nbacklog) id = backlog[backpos++];
+        else break;
+        batch[n].fresh = isfresh;
+        if (todo_prepare(&batch[n], id)) ++n;
     }
+    if (n) todo_commit(n);
     return freshpos < nfresh || backpos < nbacklog;
 }
 
@@ -1168,6 +1279,8 @@ setup(void)
         die_tempx("descriptors 7 and 8 (mail-clean) are not open");
     fcntl(7, F_SETFD, FD_CLOEXEC);
     fcntl(8, F_SETFD, FD_CLOEXEC);
+    for (fd = 0; fd < 3; ++fd)
+        if (!(dirty[fd] = calloc(auto_split, 1))) die_nomem();
     applyconfig();
     if (!chans[1].ok) {
         log_s("warning: no remote channel: remote recipients stay queued");

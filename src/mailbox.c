@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "byte.h"
 #include "str.h"
+#include "date822.h"
 #include "mailbox.h"
 
 /* decimal, at least min digits; by hand, because libowfat declares
@@ -88,7 +89,7 @@ mbox_fromline(stralloc *sa, const char *sender, time_t t)
 {
     static const char days[] = "SunMonTueWedThuFriSat";
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    struct tm *tm = gmtime(&t);
+    struct tm tmbuf, *tm = date822_utc(t, &tmbuf) ? &tmbuf : 0;
     char num[24];
     size_t i, start;
 

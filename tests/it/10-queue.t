@@ -40,10 +40,19 @@ if isroot; then
     f=$(ls -t $(find "$H/queue/mess" -type f) | head -1)
     sed -n 1p "$f" | grep -q "invoked by uid $(id -u nobody))"
     ok $? "Received line names nobody's uid"
+    # the daemon user (mail-smtpd's) queues "from network": mail-queue
+    # takes its uid from the owner of users/daemon.uid, not from NSS
+    is "$(stat -c %U:%a "$H/users/daemon.uid")" kirimd:444 "users/daemon.uid owned by kirimd"
+    setpriv --reuid=kirimd --regid=nogroup --clear-groups "$Q" < "$T/msg" 1< "$T/env"
+    is "$?" 0 "kirimd can queue"
+    is "$(grep -l "^Received: (kirim [0-9]* invoked from network); " $(find "$H/queue/mess" -type f) | wc -l | tr -d ' ')" 1 \
+        "Received line of kirimd's message (only) says invoked from network"
 else
     skip "not root" "ownership kirimq:kirim"; skip "not root" "ownership envelope"
     skip "not root" "queue as nobody"; skip "not root" "todo as nobody"
     skip "not root" "Received uid of nobody"
+    skip "not root" "users/daemon.uid"; skip "not root" "queue as kirimd"
+    skip "not root" "Received of kirimd"
 fi
 
 # refusals leave nothing behind
