@@ -134,6 +134,7 @@ bench: all
 	sh bench/inject.sh
 	sh bench/relay.sh
 	sh bench/local.sh
+	sh bench/smtp.sh
 
 clean:
 	rm -f src/*.o src/*.d src/*.a $(GEN) tests/unit/*.o tests/unit/*.d $(UNITS)
