@@ -17,6 +17,10 @@
 #               every reply was positive, every DATA got its 250);
 #   end to end: N / the time from the start of smtp-source until the N-th
 #               file is in Maildir/new (bench/deliv.c wait, 2 ms polling).
+#   CPU:        user+system time of all the system's processes (kirim:
+#               tcpserver and mail-start with their children; Postfix: its
+#               master with its children) from the start of the run until
+#               the queue is empty, divided by N.
 # After each run the mailbox must hold exactly N files (no loss, no
 # duplicate) and the queue must drain before the next run starts.
 # Memory: VmHWM of one mail-smtpd process after the greeting and at the end
@@ -127,31 +131,71 @@ say "machine: $(nproc) CPUs, $(uname -r), $T on $FS, load $(cut -d' ' -f1-3 /pro
     echo "# kirim: tcpserver -c 200 + mail-smtpd on 127.0.0.1:$KPORT; mail-start running"
     echo "# postfix $PFVER: smtpd on $PF_SMTPD"
     echo "# N=$N REPS=$REPS SIZES_KB=$SIZES PAR=$PARS"
-    echo "# system size_kb par rep n accept_s end_to_end_s accept_msg_per_s e2e_msg_per_s load1"
+    echo "# system size_kb par rep n accept_s end_to_end_s accept_msg_per_s e2e_msg_per_s cpu_ms_per_msg load1 cpu_ms_per_msg_first_root"
 } > "$RAW"
 
 # ---------------------------------------------------------------- runs
-run() {   # system newdir size par rep HOST:PORT
-    sys=$1 dir=$2 s=$3 p=$4 rep=$5 addr=$6
+# tree_ticks PID...: CPU time (clock ticks) used so far by these processes,
+# their live descendants and the children they have reaped
+tree_ticks() {
+    ps -e -o pid=,ppid= | awk -v roots="$*" '
+{ par[$1] = $2 }
+END {
+    n = split(roots, r, " ")
+    for (i = 1; i <= n; i++) in_tree[r[i]] = 1
+    do { more = 0
+         for (p in par) if (!(p in in_tree) && (par[p] in in_tree)) { in_tree[p] = 1; more = 1 }
+    } while (more)
+    for (p in in_tree) {
+        f = "/proc/" p "/stat"
+        if ((getline line < f) > 0) {
+            sub(/^[0-9]+ \([^)]*\) /, "", line)
+            split(line, a, " ")
+            t += a[12] + a[13] + a[14] + a[15]
+        }
+        close(f)
+    }
+    printf "%d\n", t
+}'
+}
+TCK=$(getconf CLK_TCK)
+pf_master() { tr -d ' ' < "$P/spool/pid/master.pid"; }
+# run SYSTEM NEWDIR SIZE PAR REP HOST:PORT DRAIN ROOTS...: one run; CPU is
+# counted from its start until the queue has drained (DRAIN), for all the
+# ROOTS and, in the last column, for the first one alone
+run() {
+    sys=$1 dir=$2 s=$3 p=$4 rep=$5 addr=$6 drain=$7
+    shift 7
     sync
+    c0=$(tree_ticks "$@") a0=$(tree_ticks "$1")
     t0=$(date +%s.%N)
     $SOURCE $SRCARGS -s "$p" -m "$N" -F "$T/msg$s" "$addr" > "$T/source.out" 2>&1 ||
         say "WARNING: $sys ${s}KB x$p rep $rep: smtp-source failed: $(head -3 "$T/source.out")"
     t1=$(date +%s.%N)
     w=$("$T/deliv" wait "$dir" "$N" 900) || say "WARNING: $sys delivered ${w#* } of $N in 900 s"
-    line=$(awk -v t0="$t0" -v t1="$t1" -v t2="${w% *}" -v n="$N" \
-        'BEGIN { printf "%.3f %.3f %.1f %.1f", t1 - t0, t2 - t0, n / (t1 - t0), n / (t2 - t0) }')
-    echo "$sys $s $p $rep $N $line $(cut -d' ' -f1 /proc/loadavg)" >> "$RAW"
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    $drain
+    c1=$(tree_ticks "$@") a1=$(tree_ticks "$1")
+    line=$(awk -v t0="$t0" -v t1="$t1" -v t2="${w% *}" -v n="$N" -v c="$((c1 - c0))" -v tck="$TCK" \
+        'BEGIN { printf "%.3f %.3f %.1f %.1f %.2f", t1 - t0, t2 - t0, n / (t1 - t0), n / (t2 - t0), c * 1000 / tck / n }')
+    a=$(awk -v a="$((a1 - a0))" -v tck="$TCK" -v n="$N" 'BEGIN { printf "%.2f", a * 1000 / tck / n }')
+    echo "$sys $s $p $rep $N $line $load $a" >> "$RAW"
     set -- $line
-    say "  $sys ${s}KB x$p rep $rep: accepted $3 msg/s, end to end $4 msg/s"
+    say "  $sys ${s}KB x$p rep $rep: accepted $3 msg/s, end to end $4 msg/s, CPU $5 ms/msg"
 }
 check_count() {   # system newdir: exactly N in the mailbox once the queue is empty
     c=$(find "$2" -type f | wc -l | tr -d ' ')
     [ "$c" = "$N" ] || { say "WARNING: $1: $c messages in the mailbox, want $N"; echo "# $1 count $c != $N" >> "$RAW"; }
     find "$2" -type f -delete
 }
-run_kirim() { run kirim "$KNEW" "$1" "$2" "$3" "127.0.0.1:$KPORT"; kirim_idle; check_count kirim "$KNEW"; }
-run_postfix() { run postfix "$PNEW" "$1" "$2" "$3" "$PF_SMTPD"; pf_drain; check_count postfix "$PNEW"; }
+run_kirim() {
+    run kirim "$KNEW" "$1" "$2" "$3" "127.0.0.1:$KPORT" kirim_idle "$TCPD_PID" "$KIRIM_PID"
+    check_count kirim "$KNEW"
+}
+run_postfix() {
+    run postfix "$PNEW" "$1" "$2" "$3" "$PF_SMTPD" pf_drain "$(pf_master)"
+    check_count postfix "$PNEW"
+}
 
 say "N=$N messages per run, $REPS repetitions per cell, ABBA order"
 for s in $SIZES; do
@@ -198,8 +242,20 @@ echo "# memory tls $RSS_TLS" >> "$RAW"
     printf '%-12s %-26s %-26s %7s\n' "size, par" "kirim" "postfix" "ratio"
     bench_table "$RAW" 9
     echo
-    echo "load average (1 min) at the end of each run: min..max"
-    awk '!/^#/ { if (min == "" || $10 < min) min = $10; if ($10 > max) max = $10 }
+    echo "CPU time per message (ms, all processes of each system, until its queue is empty): median [min..max];"
+    echo "here a ratio above 1 means kirim used more CPU"
+    printf '%-12s %-26s %-26s %7s\n' "size, par" "kirim" "postfix" "ratio"
+    bench_table "$RAW" 10
+    echo
+    echo "kirim's CPU per message (ms), medians: tcpserver+mail-smtpd+mail-queue / mail-start's side"
+    awk '$1 == "kirim" { k = $2 "KB, " $3; if (!(k in n)) o[++m] = k; n[k]++; a[k] = a[k] " " $12; d[k] = d[k] " " $10 - $12 }
+function med(l,    v, c, i, j, t) { c = split(l, v, " ")
+    for (i = 2; i <= c; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
+END { for (i = 1; i <= m; i++) printf "  %-12s %.2f / %.2f\n", o[i], med(a[o[i]]), med(d[o[i]]) }' "$RAW"
+    echo
+    echo "load average (1 min) when the N-th message arrived: min..max"
+    awk '!/^#/ { if (min == "" || $11 + 0 < min + 0) min = $11; if ($11 + 0 > max + 0) max = $11 }
          END { printf "  %s..%s\n", min, max }' "$RAW"
     echo
     echo "one mail-smtpd session, VmHWM (kB) after the greeting / after a $RSSMB MB DATA; VmRSS then:"
