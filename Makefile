@@ -67,6 +67,12 @@ bin/%: src/%.o src/libkirim.a
 	@mkdir -p bin
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(TLSPROGS)),-lbearssl) $(if $(filter $*,$(CRYPTPROGS)),-lcrypt) $(OWFAT)
 
+# mail-smtpd is started for every SMTP connection: libowfat and BearSSL linked
+# in, so that the dynamic loader maps libc only (doc/performance.md, SMTP)
+bin/mail-smtpd: src/mail-smtpd.o src/libkirim.a
+	@mkdir -p bin
+	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -Wl,-Bstatic -lbearssl -lowfat -Wl,-Bdynamic
+
 tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 	$(LDL) -o $@ $< $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
 

@@ -6,8 +6,8 @@
 # (bench/inject.sh predates this file and still carries its own copy.)
 
 FROM=bench@bench.test
-RCPT=kirimbench@bench.test
-BUSER=kirimbench          # the local user both systems deliver to
+BUSER=${BENCH_USER:-kirimbench}   # the local user both systems deliver to
+RCPT=$BUSER@bench.test
 DRAIN_MAX=${DRAIN_MAX:-900}
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -143,6 +143,8 @@ smtpd_peername_lookup = no
 EOF
     awk '/^[a-z]/ && NF >= 8 { $5 = "n" } /^smtp[ \t]+inet/ { next } { print }' \
         /etc/postfix/master.cf > "$P/etc/master.cf"
+    [ -z "${PF_SMTPD:-}" ] ||   # bench/smtp.sh: an smtpd listening on PF_SMTPD (ip:port)
+        printf '%s inet n - n - - smtpd\n' "$PF_SMTPD" >> "$P/etc/master.cf"
     postfix -c "$P/etc" check >"$T/pfcheck.log" 2>&1 ||
         { cat "$T/pfcheck.log" "$P/maillog" >&2 2>/dev/null; die "postfix check failed"; }
     postfix -c "$P/etc" start >"$T/pfstart.log" 2>&1 ||

@@ -43,6 +43,7 @@ const struct ctldefault ctldefault[] = {
     { "badmailfrom", CTL_LIST, 0, 0, "none" },
     { "badrcptto", CTL_LIST, 0, 0, "none" },
     { "maxrcpt", CTL_NUM, "100", 0, "recipients in one SMTP transaction" },
+    { "smtpauthcleartext", CTL_NUM, "0", 0, "0: SMTP AUTH only after TLS" },
     { "maxlinelength", CTL_NUM, "1000", 0, "octets in an SMTP DATA line, CRLF included; 0: no limit" },
     { "defaultdelivery", CTL_LINE, "./Maildir/", 0, "./Maildir/" },
 };

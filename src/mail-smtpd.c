@@ -11,15 +11,18 @@ main(int argc, char **argv)
 {
     static struct smtpd_config c;
     const char *fn;
+    int r;
 
     progname = "mail-smtpd";
     signal(SIGPIPE, SIG_IGN);
     if (chdir(auto_home) == -1) smtpd_unavailable("unable to chdir to conf-home");
-    if (smtpd_config(&c, &fn) == -1) {
+    if ((r = smtpd_config(&c, &fn)) < 0) {
         if (fn) {
             static stralloc why;
-            if (stralloc_copys(&why, "unable to read control/")
-                && stralloc_cats(&why, fn) && stralloc_0(&why))
+            if (stralloc_copys(&why, r == -2 ? "control/" : "unable to read control/")
+                && stralloc_cats(&why, fn)
+                && stralloc_cats(&why, r == -2 ? " is not a number" : "")
+                && stralloc_0(&why))
                 smtpd_unavailable(why.s);
         }
         smtpd_unavailable("unable to read the control files");

@@ -120,9 +120,10 @@ int
 smtpd_config(struct smtpd_config *c, const char **fn)
 {
     static stralloc greet;
-    int fd;
+    unsigned long u;
+    int fd, r;
 
-#define NEED(r, name) do { if ((r) < 0) { *fn = (name); return -1; } } while (0)
+#define NEED(x, name) do { if ((r = (x)) < 0) { *fn = (name); return r == -2 ? -2 : -1; } } while (0)
     NEED(ctldefault_me(&c->me), "me");
     NEED(ctldefault_line(&greet, "smtpgreeting"), "smtpgreeting");
     if (!stralloc_copy(&c->greeting, &greet)) { *fn = "smtpgreeting"; return -1; }
@@ -130,6 +131,8 @@ smtpd_config(struct smtpd_config *c, const char **fn)
     NEED(ctldefault_num(&c->timeout, "timeoutsmtpd"), "timeoutsmtpd");
     NEED(ctldefault_num(&c->maxrcpt, "maxrcpt"), "maxrcpt");
     NEED(ctldefault_num(&c->linemax, "maxlinelength"), "maxlinelength");
+    NEED(ctldefault_num(&u, "smtpauthcleartext"), "smtpauthcleartext");
+    c->authclear = u != 0;
     NEED(ctldefault_list(&c->badmailfrom, "badmailfrom"), "badmailfrom");
     NEED(ctldefault_list(&c->relay.badrcptto, "badrcptto"), "badrcptto");
     NEED(ctldefault_list(&c->relay.rcpthosts, "rcpthosts"), "rcpthosts");
@@ -199,7 +202,7 @@ smtp_helo_(struct session *s, const char *arg, size_t len, int ehlo)
         || !smtpreply_line(&reply_, "250", 1, 0, "ENHANCEDSTATUSCODES", 19)
         || (!s->tls && s->c->havecert
             && !smtpreply_line(&reply_, "250", 1, 0, "STARTTLS", 8))
-        || (s->tls && s->c->checkpw && !s->authed
+        || ((s->tls || s->c->authclear) && s->c->checkpw && !s->authed
             && !smtpreply_line(&reply_, "250", 1, 0, "AUTH PLAIN LOGIN", 16))
         || !smtpreply_line(&reply_, "250", 0, 0, "SMTPUTF8", 8))
         die_nomem_smtp();
@@ -511,7 +514,7 @@ smtp_auth(struct session *s, const char *arg, size_t len)
     if (!s->seenhelo) { err(s, "503", "5.5.1", "send EHLO first"); return; }
     if (s->authed) { err(s, "503", "5.5.1", "already authenticated"); return; }
     if (s->inmail) { err(s, "503", "5.5.1", "AUTH not allowed in a mail transaction"); return; }
-    if (!s->tls) { reply("538", "5.7.11", "encryption required: use STARTTLS first"); return; }
+    if (!s->tls && !s->c->authclear) { reply("538", "5.7.11", "encryption required: use STARTTLS first"); return; }
     if (m == 5 && !case_diffb(arg, 5, "PLAIN")) {
         if (ilen ? auth_decode(s, init, ilen, &resp) : auth_ask(s, "", &resp)) return;
         /* authzid NUL authcid NUL password */
@@ -570,11 +573,12 @@ received(struct session *s, stralloc *r)
     if (!stralloc_cats(r, "])\n\tby ") || !stralloc_cat(r, &s->c->me)) return 0;
     if (!stralloc_cats(r, " (kirim mail-smtpd) with ")) return 0;
     if (!stralloc_cats(r, s->ehlo ? (s->from.utf8 ? "UTF8SMTP" : "ESMTP") : "SMTP")) return 0;
+    if (s->tls && s->ehlo && !stralloc_cats(r, "S")) return 0;
+    if (s->authed && !stralloc_cats(r, "A")) return 0;       /* RFC 3848 */
     if (s->tls) {
         struct tls_info ti;
         tls_info(&ti);
-        if (!stralloc_cats(r, s->ehlo ? "S" : "") || (s->authed && !stralloc_cats(r, "A"))
-            || !stralloc_cats(r, " (") || !stralloc_cats(r, ti.version)
+        if (!stralloc_cats(r, " (") || !stralloc_cats(r, ti.version)
             || !stralloc_cats(r, " ") || !stralloc_cats(r, ti.cipher) || !stralloc_cats(r, ")"))
             return 0;
     }

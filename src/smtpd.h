@@ -19,6 +19,7 @@ struct smtpd_config {
     unsigned long maxrcpt;      /* 0: no limit */
     unsigned long linemax;      /* octets in a DATA line with CRLF; 0: no limit */
     int havecert;               /* control/servercert.pem exists: offer STARTTLS */
+    int authclear;              /* control/smtpauthcleartext: AUTH without TLS */
     char **checkpw;             /* checkpassword program and arguments, or 0: no AUTH */
     int submission;             /* $SUBMISSION: MAIL needs AUTH */
     int smtps;                  /* $SMTPS: TLS from the first byte */
@@ -27,8 +28,8 @@ struct smtpd_config {
 };
 
 /* Read the control files mail-smtpd uses (cwd is conf-home).  Returns
-   0, or -1 with *fn naming the file that could not be read (or was
-   not a number). */
+   0; -1 with *fn naming the file that could not be read; -2 with *fn
+   naming a file that should hold a number and does not. */
 int smtpd_config(struct smtpd_config *c, const char **fn);
 
 /* Serve one SMTP session on fds 0 and 1 with c; the client is described

@@ -137,7 +137,7 @@ ok $r "mail-showctl: an unreadable file is UNREADABLE, not a default"
 is "$(line morercpthosts.cdb)" "morercpthosts.cdb: from control/morercpthosts.cdb: 2 bytes" "mail-showctl: a cdb file"
 is "$(line tlsdestinatoins)" "tlsdestinatoins: unknown to kirim" "mail-showctl: an unknown file"
 n=$(echo "$out" | grep -c '^[a-z.-]*: ')
-is "$n" 40 "mail-showctl: 5 conf lines, 34 control files, 1 unknown"
+is "$n" 41 "mail-showctl: 5 conf lines, 35 control files, 1 unknown"
 if isroot; then rmdir "$C/badmailfrom"; else rm -f "$C/badmailfrom"; fi
 rm "$C/timeoutremote" "$C/tlsdestinatoins"
 "$B/mail-showctl" > /dev/null

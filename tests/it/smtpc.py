@@ -14,7 +14,8 @@ Dialog lines:
   <eof       the server must close the connection (after any replies)
   # ...      comment
 Every reply line is checked for an enhanced status code (RFC 3463) whose
-class matches, except the greeting (220), EHLO/HELO replies and 354.
+class matches, except the greeting (220), EHLO/HELO replies,
+354 and 334 (RFC 2034 gives codes to 2xx, 4xx and 5xx replies only).
 Prints the transcript on stderr; exits 1 on the first mismatch, 0 else."""
 import re
 import socket
@@ -72,7 +73,7 @@ def main():
                 lines.append(line)
                 if len(line) < 4 or line[3] != '-':
                     break
-            exempt = first or last_cmd in ('EHLO', 'HELO') or lines[-1].startswith('354')
+            exempt = first or last_cmd in ('EHLO', 'HELO') or lines[-1].startswith(('334', '354'))
             first = False
             for l in lines:
                 if not exempt and not ESC.match(l):
