@@ -39,7 +39,7 @@ DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
           dnsmasq-base postfix \
           dovecot-imapd
 
-.PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz
+.PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz torture
 all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)
 
 src/auto_home.c: conf-home
@@ -138,6 +138,10 @@ fuzz:
 	@sh scripts/deps.sh need $(FUZZPKGS)
 	$(MAKE) $(addprefix tests/fuzz/build/,$(FUZZERS))
 	sh scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# crash injection, longer than the 20 kills per process kind of make check
+torture: all
+	TORTURE_KILLS=$${TORTURE_KILLS:-100} prove -v tests/it/95-torture.t
 
 bench: all
 	sh bench/all.sh
