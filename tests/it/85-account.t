@@ -201,13 +201,13 @@ EOF
 }
 is "$(smtp data x@remote.test joe@$D Mary@$D sales@$D)" "250 250 250 250" \
     "SMTP: two mailboxes (one in mixed case) and an alias are accepted at RCPT; DATA 250"
-waitfor 30 has mary 3; ok $? "mary got the SMTP message"
-waitfor 30 has joe 5; ok $? "joe got it twice (his address and the alias)"
+waitfor 90 has mary 3; ok $? "mary got the SMTP message"
+waitfor 90 has joe 5; ok $? "joe got it twice (his address and the alias)"
 is "$(smtp rcpt x@remote.test nobody@$D)" "550" \
     "an unknown address in the hosted domain is refused at RCPT (550)"
 "$MA" catchall $D "bob@$D" 2>/dev/null
 is "$(smtp data x@remote.test nobody@$D)" "250 250" "with a catch-all the same address is accepted"
-waitfor 30 has bob 3; ok $? "and lands in the catch-all's Maildir"
+waitfor 90 has bob 3; ok $? "and lands in the catch-all's Maildir"
 "$MA" catchall $D none 2>/dev/null
 is "$(smtp rcpt x@remote.test nobody@$D)" "550" "catch-all removed: refused again"
 is "$(smtp rcpt x@remote.test someone@elsewhere.test)" "553" \

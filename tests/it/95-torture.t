@@ -182,8 +182,11 @@ is "$(val cut)" 0 "no delivered copy is truncated (acknowledged or not)"
 is "$(val strange)" 0 "nothing delivered that was never sent"
 is "$(find "$T/box/Bounce/new" -type f | wc -l)" 0 "no bounce (every kill was a temporary failure)"
 for k in local remote; do
+    # a kill that lands after mail-$k wrote its result is not a crash of
+    # the delivery: at most one deferral per kill, and most kills are one
     n=$(grep -c "deferral: .*mail-$k crashed (signal 9)" "$LOG")
-    ok "$([ "$n" -ge "${kills[mail-$k]}" ] && echo 0 || echo 1)" "each mail-$k kill was a deferral: \"mail-$k crashed (signal 9)\" ($n)"
+    ok "$([ "$n" -le "${kills[mail-$k]}" ] && [ $((n * 4)) -ge $((kills[mail-$k] * 3)) ] && echo 0 || echo 1)" \
+        "mail-$k kills reported as deferrals \"mail-$k crashed (signal 9)\": $n of ${kills[mail-$k]}"
 done
 diag "deferrals logged: $(grep -c ': deferral:' "$LOG"), of which crashes: $(grep -c 'crashed' "$LOG")"
 done_testing
