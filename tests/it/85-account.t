@@ -201,7 +201,7 @@ EOF
 }
 is "$(smtp data x@remote.test joe@$D Mary@$D sales@$D)" "250 250 250 250" \
     "SMTP: two mailboxes (one in mixed case) and an alias are accepted at RCPT; DATA 250"
-waitfor 90 has mary 3; ok $? "mary got the SMTP message"
+waitfor 90 has mary 4; ok $? "mary got it twice (her address and the alias)"
 waitfor 90 has joe 5; ok $? "joe got it twice (his address and the alias)"
 is "$(smtp rcpt x@remote.test nobody@$D)" "550" \
     "an unknown address in the hosted domain is refused at RCPT (550)"
