@@ -50,6 +50,7 @@ struct msg {
 #define M_DEFER(c) (32u << (c)) /* a deferral in this round */
 #define M_ACTIVE(c) (128u << (c)) /* being walked or in flight */
 #define M_FINISH 512u           /* all done, the bounce is to be retried */
+#define M_ALRM(c) (1024u << (c)) /* SIGALRM came while active: a deferral is due at once */
 
 struct slot {
     int used;
@@ -464,7 +465,10 @@ heap_ready(int c)
     return (msgs[m].flags & M_FRESH(c)) || msgs[m].next[c] <= now;
 }
 
-/* SIGALRM: everything waiting is due now; keys (class, 0) keep heap order */
+/* SIGALRM: everything waiting is due now; keys (class, 0) keep heap order.
+   A message whose deliveries are in flight gets its retry at once too, if
+   one of them defers: the operator who just made room must not wait for
+   the schedule because a retry happened to be running */
 static void
 retry_all(void)
 {
@@ -473,6 +477,9 @@ retry_all(void)
 
     for (c = 0; c < 2; ++c)
         for (i = 0; i < chans[c].heaplen; ++i) msgs[chans[c].heap[i]].next[c] = 0;
+    for (i = 0; i < nmsgs; ++i)
+        for (c = 0; c < 2; ++c)
+            if (msgs[i].flags & M_ACTIVE(c)) msgs[i].flags |= M_ALRM(c);
     log_s("status: retrying all deferred deliveries now");
     log_end();
 }
@@ -632,12 +639,12 @@ round_done(int c, int m)
 
     g->flags &= ~(M_ACTIVE(c) | M_FRESH(c));
     if (g->flags & M_DEFER(c)) {
-        g->flags &= ~M_DEFER(c);
-        g->next[c] = retry_next(g->birth, now, chans[c].step);
+        g->next[c] = (g->flags & M_ALRM(c)) ? 0 : retry_next(g->birth, now, chans[c].step);
+        g->flags &= ~(M_DEFER(c) | M_ALRM(c));
         heap_push(c, m);
         return;
     }
-    g->flags &= ~M_PEND(c);
+    g->flags &= ~(M_PEND(c) | M_ALRM(c));
     if (!(g->flags & (M_PEND(0) | M_PEND(1)))) finish(m);
 }
 

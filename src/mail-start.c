@@ -23,12 +23,19 @@ struct child {
     int map[MAXFD];             /* fd i of the child gets map[i], -1 closed, -2 inherit */
 };
 
-static volatile sig_atomic_t gotsig;
+/* mail-send's pid while it runs. Signals are passed on from the handler
+   itself: a flag checked around waitpid would lose a signal that came
+   just before waitpid blocked, and a second signal would overwrite the
+   first */
+static volatile sig_atomic_t sendpid;
 
 static void
 sig(int s)
 {
-    gotsig = s;
+    int e = errno;
+
+    if (sendpid > 0) kill((pid_t)sendpid, s);
+    errno = e;
 }
 
 static int
@@ -154,13 +161,10 @@ waitall(struct child *cs, int n)
     while (left) {
         r = waitpid(-1, &w, 0);
         if (r == -1) {
-            if (errno == EINTR) {
-                if (gotsig && cs[0].pid > 0) kill(cs[0].pid, gotsig);
-                gotsig = 0;
-                continue;
-            }
+            if (errno == EINTR) continue;
             break;
         }
+        if (r == (pid_t)sendpid) sendpid = 0;
         for (i = 0; i < n; ++i) {
             if (cs[i].pid != r) continue;
             cs[i].pid = 0;
@@ -168,6 +172,7 @@ waitall(struct child *cs, int n)
             if (i != 0 && cs[0].pid && sendgone(cs[0].pid, &w2)) {
                 /* mail-send ended first, but its helpers were reaped first */
                 status = WIFEXITED(w2) ? WEXITSTATUS(w2) : 111;
+                sendpid = 0;
                 cs[0].pid = 0;
                 --left;
             }
@@ -219,6 +224,7 @@ main(int argc, char **argv)
     sigaction(SIGHUP, &sa, 0);
     sigaction(SIGALRM, &sa, 0);
     for (i = 0; i < n; ++i) run(&cs[i]);
+    sendpid = cs[0].pid;
     closeall(p, devnull);
     return waitall(cs, n);
 }

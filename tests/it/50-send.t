@@ -116,6 +116,22 @@ kill -ALRM "$SENDPID"
 waitfor 10 inlog "end msg $id"; ok $? "deferred recipient retried on SIGALRM and delivered"
 is "$(grep -c " tmp1@test.example " "$T/deliveries")" 1 "delivered once"
 
+# 2b. SIGALRM while a delivery is in flight, which then defers: the retry
+# comes at once, not on the schedule (the first local retry is 100 s on)
+id=$(queue s2@test.example wait1@test.example)
+waitfor 10 inlog "starting delivery [0-9]*: msg $id to local wait1@test.example"
+ok $? "a delivery is held in flight"
+ends() { grep -c "^end msg $id\$" "$LOG"; }   # ids are inodes: reused
+e=$(ends)
+alrms() { grep -c "^status: retrying all deferred deliveries now" "$LOG"; }
+n=$(alrms)
+more() { [ "$($1)" -gt "$2" ]; }   # evaluated on each try of waitfor
+kill -ALRM "$SENDPID"
+waitfor 5 more alrms "$n"; ok $? "mail-send takes the SIGALRM"
+touch "$T/release-wait"
+waitfor 10 more ends "$e"; ok $? "its deferral is retried at once after the SIGALRM it missed"
+is "$(grep -c " wait1@test.example " "$T/deliveries")" 1 "delivered once"
+
 # 3. virtual domain and remote recipient without a remote channel
 id=$(queue s3@test.example ann@virt.example far@remote.example)
 waitfor 10 grep -q " vu-ann@virt.example " "$T/deliveries"; ok $? "virtual domain delivered as prefix-user@domain"

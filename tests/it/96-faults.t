@@ -25,6 +25,7 @@ waitfor() {  # waitfor SECONDS COMMAND...
     return 1
 }
 newcount() { find "$MD/new" -type f | wc -l | tr -d ' '; }
+newis() { [ "$(newcount)" = "$1" ]; }   # evaluated on each try of waitfor
 send() {  # send SUBJECT BODY-KB: the last SMTP reply code of the transaction
     python3 - "$SIP" "$PORT" "$NIP" "$LU@$ME" "$1" "$2" <<'EOF'
 import smtplib, sys
@@ -49,7 +50,7 @@ EOF
 
 # ---- a Maildir on a full file system ----
 is "$(send small 1)" 250 "a small message is accepted"
-waitfor 60 test "$(newcount)" = 1; ok $? "and delivered into the tmpfs Maildir"
+waitfor 60 newis 1; ok $? "and delivered into the tmpfs Maildir"
 is "$(send big 100)" 250 "a 100 KB message is accepted (the Maildir has 64 KB)"
 waitfor 60 grep -q "deferral: .*" "$T/start.log"; ok $? "its delivery is deferred (temporary failure logged)"
 grep "deferral" "$T/start.log" | head -1 | sed 's/^/# /'
@@ -61,7 +62,8 @@ umount "$MD"
 chown "$LU:" "$MD"
 setpriv --reuid="$LU" --regid="$(id -g "$LU")" --clear-groups mkdir -m 700 "$MD/tmp" "$MD/new" "$MD/cur"
 kill -ALRM "$START"     # mail-start passes it on to mail-send
-waitfor 60 test "$(newcount)" = 1; ok $? "after room is made and SIGALRM, it is delivered"
+waitfor 60 newis 1; ok $? "after room is made and SIGALRM, it is delivered" ||
+    { tail -20 "$T/start.log" | sed 's/^/# /'; ls -l "$MD"/* | sed 's/^/# /'; }
 grep -q '^Subject: big' "$MD"/new/* 2>/dev/null; ok $? "it is the 100 KB message"
 
 # ---- an unreadable control file ----
@@ -72,7 +74,7 @@ case $r in 4*) ok 0 "unreadable control/rcpthosts: $r (temporary), not accepted"
 grep -q "rcpthosts" "$T/smtpd.log"; ok $? "mail-smtpd logs which file"
 chmod 644 "$H/control/rcpthosts"
 is "$(send readable 1)" 250 "readable again: accepted"
-waitfor 60 test "$(newcount)" = 2; ok $? "and delivered"
+waitfor 60 newis 2; ok $? "and delivered"
 
 kill -TERM "$START"; wait "$START" 2>/dev/null
 smtpd_stop

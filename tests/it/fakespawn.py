@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # fakespawn.py: a stand-in spawner for tests: reads mail-send's requests on fd 0,
-# answers on fd 1 by the recipient's local part (ok*, tmp*, bad*, hold*).
+# answers on fd 1 by the recipient's local part (ok*, tmp*, bad*, hold*,
+# wait*: held until $T/release-wait exists, then deferred the first time).
 import os, random, shutil, time
 
 T = os.environ["T"]
@@ -16,7 +17,12 @@ def deliver(mid, sender, rcpt):
             if os.path.exists(T + "/release"):
                 break
             time.sleep(0.05)
-    if local.startswith("tmp"):
+    if local.startswith("wait"):
+        for _ in range(400):
+            if os.path.exists(T + "/release-wait"):
+                break
+            time.sleep(0.05)
+    if local.startswith("tmp") or local.startswith("wait"):
         key = T + "/state/" + mid + "-" + rcpt
         if not os.path.exists(key):
             open(key, "w").close()
