@@ -12,6 +12,8 @@
 #include "byte.h"
 #include "str.h"
 #include "stralloc.h"
+#include "auto.h"
+#include "control.h"
 #include "die.h"
 #include "dotqmail.h"
 #include "mailbox.h"
@@ -57,6 +59,9 @@ local_die(int code, int withsys, const char *status, const char *m1,
 #define local_tempx(st, a, b, c) local_die(111, 0, (st), (a), (b), (c), 0)
 #define local_perm(st, a, b) local_die(100, 0, (st), (a), (b), 0, 0)
 #define local_nomem() local_die(111, 0, "4.3.0", "out of memory", 0, 0, 0)
+
+#define FMT_NUM 24
+#define TIMEOUT_PROGRAM 1000    /* seconds, as Postfix's command_time_limit */
 
 /* decimal by hand: libowfat's fmt_ulong is declared pure, so gcc may
    reuse a buffer it wrote into as if it had not changed */
@@ -200,26 +205,71 @@ local_env(const struct delivery *d)
 
 /* ---- instructions ---- */
 
+/* a program that runs longer than control/timeoutprogram seconds is
+   killed with its process group: a hung program must not hold a local
+   delivery slot for ever. The handler kills, so no alarm can be lost
+   between a check and waitpid */
+static volatile sig_atomic_t progpid, timedout;
+
+static void
+local_alarm(int s)
+{
+    (void)s;
+    if (progpid > 0) { kill(-(pid_t)progpid, SIGKILL); kill((pid_t)progpid, SIGKILL); }
+    timedout = 1;
+}
+
+static unsigned long
+local_timeout(void)
+{
+    static stralloc fn;
+    unsigned long t;
+
+    if (!stralloc_copys(&fn, auto_home) || !stralloc_cats(&fn, "/control/timeoutprogram")
+        || !stralloc_0(&fn)) local_nomem();
+    switch (control_readulong(&t, fn.s, TIMEOUT_PROGRAM)) {
+    case -1: local_temp("4.3.0", "unable to read ", fn.s, 0);
+    case -2: local_tempx("4.3.0", fn.s, " is not a number", 0);
+    }
+    return t;
+}
+
 /* |command: 0 ok, 99 ok and stop, or exits 100/111 */
 static int
 local_program(const char *cmd)
 {
-    char *args[4];
+    char *args[4], num[FMT_NUM];
+    struct sigaction sa;
+    unsigned long limit = local_timeout();
     pid_t pid;
     int ws, code;
 
     if (buffer_flush(buffer_1) == -1) _exit(111);
+    timedout = 0;
     pid = fork();
     if (pid == -1) local_temp("4.3.0", "unable to fork", 0, 0);
     if (pid == 0) {
+        setpgid(0, 0);
         if (lseek(0, 0, SEEK_SET) == -1) _exit(111);
         signal(SIGPIPE, SIG_DFL);
         args[0] = "sh"; args[1] = "-c"; args[2] = (char *)cmd; args[3] = 0;
         execv("/bin/sh", args);
         _exit(111);
     }
+    setpgid(pid, pid);          /* both sides: whichever runs first */
+    progpid = pid;
+    byte_zero(&sa, sizeof sa);
+    sa.sa_handler = local_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, 0);
+    if (limit) alarm(limit > 100000000 ? 100000000 : (unsigned int)limit);
     while (waitpid(pid, &ws, 0) == -1)
         if (errno != EINTR) local_temp("4.3.0", "unable to wait for a program", 0, 0);
+    alarm(0);
+    progpid = 0;
+    if (timedout && !WIFEXITED(ws))
+        local_die(111, 0, "4.3.0", "program ran longer than ",
+                  local_num(num, sizeof num, limit), " seconds (control/timeoutprogram)", cmd);
     if (!WIFEXITED(ws)) local_tempx("4.3.0", "program crashed: ", cmd, 0);
     code = WEXITSTATUS(ws);
     switch (code) {

@@ -285,12 +285,26 @@ clean(char letter, unsigned long id)
 
 /* ---- configuration ---- */
 
+/* a control file that cannot be read, in the log's "warning:" form */
+static int
+cfgwarn(const char *why, const char *f)
+{
+    int e = errno;
+
+    log_s("warning: ");
+    log_s(why);
+    log_s(f);
+    if (e) { log_s(": "); log_s(strerror(e)); }
+    log_end();
+    return 0;
+}
+
 static int
 readline(stralloc *sa, const char *f, const char *def)
 {
     int r = control_readline(sa, f, def);
 
-    if (r == -1) { warn_sys("unable to read ", f); return 0; }
+    if (r == -1) return cfgwarn("unable to read ", f);
     if (!sa->len && def && !stralloc_copys(sa, def)) die_nomem();
     return 1;
 }
@@ -299,8 +313,8 @@ static int
 readnum(unsigned long *u, const char *f, unsigned long def)
 {
     switch (control_readulong(u, f, def)) {
-    case -1: warn_sys("unable to read ", f); return 0;
-    case -2: warn_x("not a number in ", f); return 0;
+    case -1: return cfgwarn("unable to read ", f);
+    case -2: errno = 0; return cfgwarn("not a number in ", f);
     }
     return 1;
 }
@@ -311,8 +325,8 @@ readconfig(struct config *c)
     int r;
 
     /* me: control/me, else the host name (ctldefault, like every other program) */
-    if (ctldefault_me(&c->me) == -1) { warn_sys("unable to read control/me"); return 0; }
-    if (!c->me.len) { warn_x("control/me is empty"); return 0; }
+    if (ctldefault_me(&c->me) == -1) return cfgwarn("unable to read ", "control/me");
+    if (!c->me.len) { errno = 0; return cfgwarn("empty: ", "control/me"); }
     if (!stralloc_0(&c->me)) die_nomem();
     c->me.len--;
     if (!readline(&c->bouncefrom, "control/bouncefrom", "MAILER-DAEMON")) return 0;
@@ -321,13 +335,11 @@ readconfig(struct config *c)
     if (!readline(&c->dbto, "control/doublebounceto", "postmaster")) return 0;
     if (!readline(&c->vd.noathost, "control/envnoathost", c->me.s)) return 0;
     r = control_readlines(&c->vd.locals, "control/locals");
-    if (r == -1) { warn_sys("unable to read control/locals"); return 0; }
+    if (r == -1) return cfgwarn("unable to read ", "control/locals");
     if (r == 0 && (!stralloc_copy(&c->vd.locals, &c->me) || !stralloc_0(&c->vd.locals)))
         die_nomem();
-    if (control_readlines(&c->vd.vds, "control/virtualdomains") == -1) {
-        warn_sys("unable to read control/virtualdomains");
-        return 0;
-    }
+    if (control_readlines(&c->vd.vds, "control/virtualdomains") == -1)
+        return cfgwarn("unable to read ", "control/virtualdomains");
     if (!readnum(&c->lifetime, "control/queuelifetime", 604800)) return 0;
     if (!readnum(&c->conc[0], "control/concurrencylocal", 10)) return 0;
     if (!readnum(&c->conc[1], "control/concurrencyremote", 20)) return 0;

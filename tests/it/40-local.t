@@ -140,6 +140,32 @@ ml "$U" "" ""; is "$rc" 100 "exit 77 (sysexits permission): permanent"
 put .qmail "|kill -9 \$\$\n"
 ml "$U" "" ""; is "$rc" 111 "a killed program: temporary"
 
+# ---- a program that hangs: killed with its children after timeoutprogram ----
+clean
+echo 2 > "$H/control/timeoutprogram"
+put .qmail "|sleep 4321 & sleep 4322; echo not reached > env\n./Maildir/\n"
+t0=$(date +%s)
+ml "$U" "" ""
+t1=$(date +%s)
+is "$rc$(newcount Maildir)" 1110 "a hung program: temporary failure, nothing after it delivered"
+case $out in *"program ran longer than 2 seconds (control/timeoutprogram): sleep 4321"*"(#4.3.0)") r=0 ;; *) r=1 ;; esac
+ok $r "and says so: $out"
+[ $((t1 - t0)) -lt 10 ]; ok $? "after the limit, not later ($((t1 - t0)) s)"
+sleep 0.2
+pgrep -f "sleep 432[12]" > /dev/null && r=1 || r=0
+ok $r "the program and its background child are gone"
+[ -e "$HM/env" ] && r=1 || r=0
+ok $r "the rest of the program never ran"
+echo 0 > "$H/control/timeoutprogram"
+clean
+put .qmail "|sleep 3; exit 0\n./Maildir/\n"
+ml "$U" "" ""; is "$rc$(newcount Maildir)" 01 "timeoutprogram 0: no limit"
+printf 'soon\n' > "$H/control/timeoutprogram"
+ml "$U" "" ""; is "$rc" 111 "a timeoutprogram that is not a number: temporary"
+case $out in *"timeoutprogram is not a number"*) r=0 ;; *) r=1 ;; esac
+ok $r "and says so: $out"
+rm -f "$H/control/timeoutprogram"
+
 # ---- unsafe or broken .qmail files defer ----
 clean
 put .qmail "./Maildir/\n"; chmod 664 "$HM/.qmail"

@@ -187,10 +187,30 @@ echo 3 > "$H/control/concurrencylocal"
 kill -HUP "$SENDPID"
 waitfor 5 inlog "status: configuration reread"; ok $? "SIGHUP rereads control files"
 waitfor 5 grep -q '^status: local 0/3 remote 0/0$' "$LOG"; ok $? "new concurrency in effect"
+# an unreadable control file: the old configuration stays, and the log says which
+echo 5 > "$H/control/concurrencylocal"
+chmod 000 "$H/control/concurrencylocal"
+kill -HUP "$SENDPID"
+waitfor 5 inlog "unable to read control/concurrencylocal"; ok $? "unreadable control file named in the log"
+waitfor 5 inlog "warning: control files unreadable, keeping the old configuration"
+ok $? "and the old configuration kept"
+mark=$(wc -l < "$LOG")
+since() { tail -n "+$((mark + 1))" "$LOG" | grep -q -- "$1"; }   # ids are inodes: reused
+id=$(queue s6@test.example ok6@test.example)
+waitfor 10 since "end msg $id"; ok $? "mail still flows"
+grep -q '^status: local 0/5 ' "$LOG" && r=1 || r=0
+ok $r "with the old concurrency"
+chmod 644 "$H/control/concurrencylocal"
 
 # 7. SIGTERM: exits 0
 stop_send TERM
 is "$RC" 0 "SIGTERM: mail-send exits 0"
+# an unreadable control file at start-up: no start, exit 111, the file named
+chmod 000 "$H/control/locals"
+$AS_S "$H/bin/mail-send" 3>/dev/null 4</dev/null 5>&- 6>&- 7>/dev/null 8</dev/null > "$T/unread" 2>&1
+is "$?" 111 "unreadable control/locals at start-up: exit 111"
+grep -q "unable to read control/locals" "$T/unread"; ok $? "and the file is named: $(head -1 "$T/unread")"
+chmod 644 "$H/control/locals"
 
 # 8. kill -9 at random moments: every recipient delivered, at least once
 export FAKE_DELAY=0.05

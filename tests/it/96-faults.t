@@ -3,7 +3,9 @@
 # a Maildir on a full file system defers, keeps the message queued and
 # delivers it once there is room and SIGALRM comes; an unreadable
 # control/rcpthosts makes mail-smtpd answer 4xx (never 250, never 5xx),
-# and mail flows again once it is readable. Nothing accepted is lost.
+# and mail flows again once it is readable; a .qmail program that hangs is
+# killed after control/timeoutprogram and the delivery deferred. Nothing
+# accepted is lost.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/smtpd-lib.sh"
 isroot || { echo "1..0 # SKIP needs root (tmpfs mounts, a real user)"; exit 0; }
@@ -75,6 +77,23 @@ grep -q "rcpthosts" "$T/smtpd.log"; ok $? "mail-smtpd logs which file"
 chmod 644 "$H/control/rcpthosts"
 is "$(send readable 1)" 250 "readable again: accepted"
 waitfor 60 newis 2; ok $? "and delivered"
+
+# ---- a .qmail program that hangs ----
+echo 2 > "$H/control/timeoutprogram"
+printf '|sleep 4331\n./Maildir/\n' > "$T/$LU/.qmail"
+chown "$LU:" "$T/$LU/.qmail"; chmod 644 "$T/$LU/.qmail"
+is "$(send hang 1)" 250 "a message for a user whose .qmail program hangs is accepted"
+waitfor 60 grep -q "deferral: program ran longer than 2 seconds" "$T/start.log"
+ok $? "the program is killed after control/timeoutprogram: a deferral"
+grep "program ran longer" "$T/start.log" | head -1 | sed 's/^/# /'
+pgrep -f "sleep 4331" > /dev/null && r=1 || r=0
+ok $r "no hung program is left"
+is "$(newcount)" 2 "nothing delivered meanwhile"
+printf './Maildir/\n' > "$T/$LU/.qmail"
+kill -ALRM "$START"
+waitfor 60 newis 3; ok $? "once the .qmail is fixed and SIGALRM comes, it is delivered"
+grep -q '^Subject: hang' "$MD"/new/* 2>/dev/null; ok $? "it is the message that waited"
+rm -f "$T/$LU/.qmail" "$H/control/timeoutprogram"
 
 kill -TERM "$START"; wait "$START" 2>/dev/null
 smtpd_stop
