@@ -31,6 +31,8 @@ FUZZ_SECONDS ?= 30
 FUZZCC  := clang-14 -std=c99 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -O1 -g -Wall -Wextra \
           -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZPKGS := clang-14 libfuzzer-14-dev
+# harnesses that reach BearSSL (src/tls.c)
+FUZZTLS := pem
 TLSPROGS := mail-popup mail-smtpd mail-remote
 # programs that hash or check passwords with crypt(3): doc/security.md
 CRYPTPROGS := mail-checkpw mail-passwd mail-account
@@ -80,7 +82,7 @@ tests/unit/%_t: tests/unit/%_t.o src/libkirim.a
 tests/fuzz/%.o: tests/fuzz/%.c
 	$(CFL) -c -o $@ $<
 tests/fuzz/%_replay: tests/fuzz/%.o tests/fuzz/replay.o src/libkirim.a
-	$(LDL) -o $@ $< tests/fuzz/replay.o $(if $(SAN),src/sanopts.o) src/libkirim.a -lowfat
+	$(LDL) -o $@ $< tests/fuzz/replay.o $(if $(SAN),src/sanopts.o) src/libkirim.a $(if $(filter $*,$(FUZZTLS)),-lbearssl) -lowfat
 
 # libFuzzer builds (make fuzz): the library again, instrumented, under tests/fuzz/build
 tests/fuzz/build/lib/%.o: src/%.c
@@ -90,7 +92,7 @@ tests/fuzz/build/libkirim.a: $(patsubst src/%.c,tests/fuzz/build/lib/%.o,$(LIBSR
 	rm -f $@
 	ar cr $@ $^
 tests/fuzz/build/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/build/libkirim.a
-	$(FUZZCC) -fsanitize=fuzzer -o $@ $< tests/fuzz/build/libkirim.a -lowfat
+	$(FUZZCC) -fsanitize=fuzzer -o $@ $< tests/fuzz/build/libkirim.a $(if $(filter $*,$(FUZZTLS)),-lbearssl) -lowfat
 
 # test helpers for tests/it, built with the programs (where the tests are:
 # kirim_instance copies the tree without them)

@@ -20,6 +20,7 @@
 #include "ctldefault.h"
 #include "die.h"
 #include "pop3cmd.h"
+#include "sasl.h"
 #include "privs.h"
 #include "timedio.h"
 #include "tls.h"
@@ -356,9 +357,14 @@ pop_auth(struct session *s, const char *arg, size_t len)
         wl[1] = line.len;
     }
     if (wl[1] == 1 && w[1][0] == '=') { bad(s, "-ERR [AUTH] authentication failed"); return; }
-    r = pop3cmd_plain(w[1], wl[1], &s->user, &s->pass);
+    r = sasl_plain(w[1], wl[1], &s->user, &s->pass);
     if (r == -1) die_nomem();
-    if (r == 0) { s->user.len = 0; bad(s, "-ERR invalid PLAIN response"); return; }
+    if (r == 0 || !sasl_creds(&s->user, &s->pass)) {
+        byte_zero(s->pass.s, s->pass.len);
+        s->user.len = s->pass.len = 0;
+        bad(s, "-ERR invalid PLAIN response");
+        return;
+    }
     login(s);
 }
 

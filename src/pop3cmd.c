@@ -1,6 +1,5 @@
 /* pop3cmd.c: POP3 command lines: bounded reading, splitting, numbers */
 #include "byte.h"
-#include "textcode.h"
 #include "pop3cmd.h"
 
 int
@@ -74,27 +73,5 @@ pop3cmd_num(const char *s, size_t len, unsigned long *n)
         u = u * 10 + (unsigned long)(s[i] - '0');
     }
     *n = u;
-    return 1;
-}
-
-int
-pop3cmd_plain(const char *b64, size_t len, stralloc *user, stralloc *pass)
-{
-    static stralloc in, dec;
-    size_t n, z1, z2;
-
-    if (!len || len > 1024) return 0;
-    if (!stralloc_copyb(&in, b64, len) || !stralloc_0(&in)) return -1;
-    if (!stralloc_ready(&dec, len)) return -1;
-    if (scan_base64(in.s, dec.s, &n) != len) return 0;
-    z1 = byte_chr(dec.s, n, 0);
-    if (z1 >= n) return 0;
-    z2 = z1 + 1 + byte_chr(dec.s + z1 + 1, n - z1 - 1, 0);
-    if (z2 >= n || byte_chr(dec.s + z2 + 1, n - z2 - 1, 0) != n - z2 - 1) return 0;
-    if (z2 - z1 - 1 < 1 || z2 - z1 - 1 > 255 || n - z2 - 1 < 1 || n - z2 - 1 > 255) return 0;
-    if (z1 && (z1 != z2 - z1 - 1 || byte_diff(dec.s, z1, dec.s + z1 + 1))) return 0;
-    if (!stralloc_copyb(user, dec.s + z1 + 1, z2 - z1 - 1)) return -1;
-    if (!stralloc_copyb(pass, dec.s + z2 + 1, n - z2 - 1)) return -1;
-    byte_zero(dec.s, n);
     return 1;
 }

@@ -29,12 +29,6 @@ int pop3cmd_parse(const char *line, size_t len, struct pop3cmd *c);
 size_t pop3cmd_words(const char *s, size_t len, const char **w, size_t *wl,
                      size_t max);
 
-/* SASL PLAIN (RFC 4616) from its base64 form: authzid NUL authcid NUL
-   password. 1 and user, pass set; 0 when the base64 is invalid, the
-   parts are missing, the user or password is empty or longer than 255,
-   or authzid is neither empty nor the user; -1 out of memory. */
-int pop3cmd_plain(const char *b64, size_t len, stralloc *user, stralloc *pass);
-
 /* A decimal number of 1 to 9 digits, nothing else: 1 and *n, or 0. */
 int pop3cmd_num(const char *s, size_t len, unsigned long *n);
 

@@ -11,7 +11,6 @@
 #include "case.h"
 #include "fmt.h"
 #include "str.h"
-#include "textcode.h"
 #include "ctldefault.h"
 #include "date822.h"
 #include "qclient.h"
@@ -19,6 +18,7 @@
 #include "smtpdata.h"
 #include "smtpio.h"
 #include "smtpreply.h"
+#include "sasl.h"
 #include "smtpd.h"
 #include "tls.h"
 
@@ -402,16 +402,26 @@ smtp_starttls(struct session *s, const char *arg, size_t len)
 static int
 auth_decode(struct session *s, const char *b64, size_t len, stralloc *out)
 {
-    static stralloc tmp;
-    size_t n;
+    int r = sasl_b64(b64, len, out);
 
-    if (!stralloc_copyb(&tmp, b64, len) || !stralloc_0(&tmp)
-        || !stralloc_ready(out, len + 1)) die_nomem_smtp();
-    if (scan_base64(tmp.s, out->s, &n) != len) {
-        err(s, "501", "5.5.2", "invalid base64");
-        return -1;
-    }
-    out->len = n;
+    if (r == -1) die_nomem_smtp();
+    if (r == 0) { err(s, "501", "5.5.2", "invalid base64"); return -1; }
+    return 0;
+}
+
+/* the client's line after a 334 (the challenge already sent) into line;
+   0 ok, -1 cancelled or too long (already answered) */
+static int
+auth_line(struct session *s)
+{
+    int r;
+
+    if (buffer_flush(&out) == -1) die_io(s, "write");
+    r = smtpio_getline(&in, &line, SMTPD_CMDMAX);
+    if (r == SMTPIO_EOF) bye(0);
+    if (r == SMTPIO_ERR) die_io(s, "read");
+    if (r == SMTPIO_LONG) { err(s, "500", "5.5.2", "line too long"); return -1; }
+    if (line.len == 1 && line.s[0] == '*') { err(s, "501", "5.0.0", "AUTH cancelled"); return -1; }
     return 0;
 }
 
@@ -420,15 +430,8 @@ auth_decode(struct session *s, const char *b64, size_t len, stralloc *out)
 static int
 auth_ask(struct session *s, const char *challenge, stralloc *resp)
 {
-    int r;
-
     reply("334", 0, challenge);
-    if (buffer_flush(&out) == -1) die_io(s, "write");
-    r = smtpio_getline(&in, &line, SMTPD_CMDMAX);
-    if (r == SMTPIO_EOF) bye(0);
-    if (r == SMTPIO_ERR) die_io(s, "read");
-    if (r == SMTPIO_LONG) { err(s, "500", "5.5.2", "line too long"); return -1; }
-    if (line.len == 1 && line.s[0] == '*') { err(s, "501", "5.0.0", "AUTH cancelled"); return -1; }
+    if (auth_line(s)) return -1;
     return auth_decode(s, line.s, line.len, resp);
 }
 
@@ -481,7 +484,7 @@ auth_verdict(struct session *s, const stralloc *u, const stralloc *p)
         if (!stralloc_append(&who, &c)) die_nomem_smtp();
     }
     if (!stralloc_0(&who)) die_nomem_smtp();
-    if (!u->len || byte_chr(u->s, u->len, 0) < u->len || byte_chr(p->s, p->len, 0) < p->len)
+    if (!sasl_creds(u, p))
         r = 1;
     else
         r = auth_check(s, u->s, u->len, p->s, p->len);
@@ -505,10 +508,10 @@ auth_verdict(struct session *s, const stralloc *u, const stralloc *p)
 static void
 smtp_auth(struct session *s, const char *arg, size_t len)
 {
-    static stralloc resp, u, p;
+    static stralloc u, p;
     const char *init;
     size_t ilen, m = smtpcmd_split(arg, len, &init, &ilen);
-    size_t a, b;
+    int r;
 
     if (!s->c->checkpw) { err(s, "502", "5.5.1", "AUTH not available"); return; }
     if (!s->seenhelo) { err(s, "503", "5.5.1", "send EHLO first"); return; }
@@ -516,14 +519,15 @@ smtp_auth(struct session *s, const char *arg, size_t len)
     if (s->inmail) { err(s, "503", "5.5.1", "AUTH not allowed in a mail transaction"); return; }
     if (!s->tls && !s->c->authclear) { reply("538", "5.7.11", "encryption required: use STARTTLS first"); return; }
     if (m == 5 && !case_diffb(arg, 5, "PLAIN")) {
-        if (ilen ? auth_decode(s, init, ilen, &resp) : auth_ask(s, "", &resp)) return;
-        /* authzid NUL authcid NUL password */
-        a = byte_chr(resp.s, resp.len, 0);
-        b = a < resp.len ? a + 1 + byte_chr(resp.s + a + 1, resp.len - a - 1, 0) : resp.len;
-        if (b >= resp.len) { err(s, "501", "5.5.2", "malformed PLAIN response"); return; }
-        if (!stralloc_copyb(&u, resp.s + a + 1, b - a - 1)
-            || !stralloc_copyb(&p, resp.s + b + 1, resp.len - b - 1)) die_nomem_smtp();
-        byte_zero(resp.s, resp.len);
+        if (ilen) {
+            r = sasl_plain(init, ilen, &u, &p);
+        } else {
+            reply("334", 0, "");
+            if (auth_line(s)) return;
+            r = sasl_plain(line.s, line.len, &u, &p);
+        }
+        if (r == -1) die_nomem_smtp();
+        if (r == 0) { err(s, "501", "5.5.2", "malformed PLAIN response"); return; }
     } else if (m == 5 && !case_diffb(arg, 5, "LOGIN")) {
         if (ilen ? auth_decode(s, init, ilen, &u) : auth_ask(s, "VXNlcm5hbWU6", &u)) return;
         if (auth_ask(s, "UGFzc3dvcmQ6", &p)) return;

@@ -1,8 +1,9 @@
 /* pop3cmd.c (fuzz): what the POP3 server reads from a client: bounded
    command lines read in pieces, verb and argument, words, numbers, and
-   AUTH PLAIN's base64. Input: the client's bytes, as sent. */
+   AUTH PLAIN's base64 (sasl.c). Input: the client's bytes, as sent. */
 #include "stralloc.h"
 #include "pop3cmd.h"
+#include "sasl.h"
 #include "fuzz.h"
 
 static void
@@ -28,11 +29,13 @@ check_line(const char *s, size_t len)
         if (pop3cmd_num(w[i], wl[i], &num) == 1)
             fuzz_check(wl[i] <= 9 && num <= 999999999UL);
     }
-    r = pop3cmd_plain(c.arg, c.arglen, &user, &pass);
+    r = sasl_plain(c.arg, c.arglen, &user, &pass);
     fuzz_check(r == 0 || r == 1);
     if (r == 1) {
-        fuzz_check(user.len >= 1 && user.len <= 255 && pass.len >= 1 && pass.len <= 255);
+        fuzz_check(user.len + pass.len + 2 <= c.arglen);
         fuzz_check(!memchr(user.s, 0, user.len) && !memchr(pass.s, 0, pass.len));
+        if (sasl_creds(&user, &pass))
+            fuzz_check(user.len >= 1 && user.len <= 255 && pass.len >= 1 && pass.len <= 255);
     }
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # 67-smtpd-auth.t: AUTH PLAIN and LOGIN through mail-checkpw, only after
 # STARTTLS; the submission mode (MAIL needs AUTH); implicit TLS (smtps);
-# wrong password, invalid base64, empty user; an authenticated user relays
+# wrong password, invalid base64, empty user, a foreign authzid, an
+# over-long password; an authenticated user relays
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/smtpd-lib.sh"
 smtpd_setup
@@ -44,6 +45,8 @@ elif mech == 'LOGIN':
     s.docmd('AUTH', 'LOGIN')
     s.docmd(base64.b64encode(user.encode()).decode())
     code, msg = s.docmd(base64.b64encode(pw.encode()).decode())
+elif mech == 'AUTHZ':
+    code, msg = s.docmd('AUTH', 'PLAIN ' + base64.b64encode(b'bob@example.org\0' + user.encode() + b'\0' + pw.encode()).decode())
 elif mech == 'BADB64':
     code, msg = s.docmd('AUTH', 'PLAIN !!!notbase64')
 elif mech == 'CANCEL':
@@ -71,6 +74,12 @@ mail 530" "wrong password: 535 5.7.8 after a delay"
 is "$(auth "" sesame PLAIN)" "adv True PLAIN LOGIN
 auth 535 5.7.8 slow
 mail 530" "empty user: 535"
+is "$(auth alice@example.org sesame AUTHZ)" "adv True PLAIN LOGIN
+auth 501 5.5.2 fast
+mail 530" "PLAIN with another user's authorization identity: 501, not logged in"
+is "$(auth alice@example.org "$(printf '%0300d' 0)" LOGIN)" "adv True PLAIN LOGIN
+auth 535 5.7.8 slow
+mail 530" "a password over 255 bytes: 535"
 is "$(auth x y BADB64)" "adv True PLAIN LOGIN
 auth 501 5.5.2 fast
 mail 530" "invalid base64: 501 5.5.2"
