@@ -12,8 +12,9 @@
 # Postfix runs normally meanwhile (pickup, cleanup, qmgr and local deliver
 # each message to a Maildir while sendmail is still injecting the others);
 # after each Postfix run the script waits until Postfix's queue is empty,
-# so no Postfix work overlaps a kirim run. kirim has no delivery daemon
-# yet: its messages stay in the queue and are removed between runs.
+# so no Postfix work overlaps a kirim run. kirim's delivery side
+# (mail-start) is not started: its messages stay in the queue and are
+# removed between runs (bench/local.sh measures delivery).
 #
 # Environment: BENCH_N (messages per run, default 2000), BENCH_REPS
 # (repetitions per cell and system, default 5), BENCH_SIZES (KB, default

@@ -1,15 +1,16 @@
 /* mail-inject: read a message on stdin, fix its header, hand it to the queue */
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include "buffer.h"
 #include "byte.h"
+#include "scan.h"
 #include "str.h"
 #include "stralloc.h"
 #include "addrlist.h"
 #include "auto.h"
+#include "control.h"
 #include "ctldefault.h"
 #include "die.h"
 #include "headerfix.h"
@@ -94,15 +95,40 @@ env_first(const char *a, const char *b, const char *c)
     return 0;
 }
 
+/* The login name of uid in /etc/passwd, or 0. The file only, no NSS:
+   mail-inject is linked statically (Makefile, doc/internals.md), and a
+   user known only to a directory service has USER or LOGNAME set by
+   the login that made it a user. */
+static const char *
+passwd_name(unsigned long uid)
+{
+    static stralloc pw;
+    size_t i, end, c1, c2, c3;
+    unsigned long u;
+
+    if (control_readfile(&pw, "/etc/passwd") != 1) return 0;
+    for (i = 0; i < pw.len; i = end + 1) {
+        end = i + byte_chr(pw.s + i, pw.len - i, '\n');
+        c1 = i + byte_chr(pw.s + i, end - i, ':');            /* name: */
+        if (c1 == i || c1 >= end) continue;
+        c2 = c1 + 1 + byte_chr(pw.s + c1 + 1, end - c1 - 1, ':');  /* password: */
+        if (c2 >= end) continue;
+        c3 = c2 + 1 + scan_ulongn(pw.s + c2 + 1, end - c2 - 1, &u); /* uid: */
+        if (c3 == c2 + 1 || c3 >= end || pw.s[c3] != ':' || u != uid) continue;
+        pw.s[c1] = 0;
+        return pw.s + i;
+    }
+    return 0;
+}
+
 static const char *
 user_name(void)
 {
     const char *u = env_first("MAILUSER", "USER", "LOGNAME");
-    struct passwd *pw;
 
     if (u) return u;
-    pw = getpwuid(getuid());
-    return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "anonymous";
+    u = passwd_name((unsigned long)getuid());
+    return u && *u ? u : "anonymous";
 }
 
 static void

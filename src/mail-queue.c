@@ -1,7 +1,6 @@
 /* mail-queue: put one message into the queue, durably (DESIGN section 5) */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -110,18 +109,18 @@ makepid(void)
     return fd;
 }
 
-/* the uid of user (an index into auto_users): the owner of fn, a file
-   in a directory only root may change, set by kirim-install; the
-   password file only when fn is missing (a tree installed before) */
+/* the owner of fn, a file or directory in a directory only root may
+   change, set by kirim-install (users/daemon.uid: the SMTP daemon's
+   uid; alias/: the alias user's); -1 when it is missing. No password
+   file lookup: mail-queue is linked statically (Makefile), and a
+   set-uid program is better off without NSS modules. */
 static long
-installed_uid(const char *fn, int user)
+installed_uid(const char *fn)
 {
-    struct passwd *pw;
     struct stat st;
 
     if (stat(fn, &st) == 0) return (long)st.st_uid;
-    pw = getpwnam(auto_users[user]);
-    return pw ? (long)pw->pw_uid : -1;
+    return -1;
 }
 
 /* "Received: (kirim 123 invoked by uid 1000); Sat, 28 Nov 2026 ..."
@@ -143,8 +142,8 @@ received(buffer *b, unsigned long uid)
         if (!str_equal(auto_users[i], auto_users[U_ALIAS])) single = 0;
     duid = auid = -1;
     if (!single) {
-        duid = installed_uid("../users/daemon.uid", U_DAEMON);
-        if (duid == (long)uid) auid = installed_uid("../alias", U_ALIAS);
+        duid = installed_uid("../users/daemon.uid");
+        if (duid == (long)uid) auid = installed_uid("../alias");
     }
     if (!single && duid == (long)uid && auid != duid)
         buffer_puts(b, " invoked from network");

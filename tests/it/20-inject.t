@@ -59,4 +59,19 @@ fi
 is "$(find "$H/queue/mess" "$H/queue/todo" -type f ! -perm 640 | wc -l | tr -d ' ')" 0 "all queue files mode 640"
 (cd "$T/build" && bin/kirim-instcheck) >/dev/null 2>&1
 ok $? "instcheck still passes"
+
+# the From user with no MAILUSER, USER or LOGNAME: the name of the
+# invoking uid in /etc/passwd, or "anonymous" for a uid without a line
+me=$(id -un)
+from=$(printf 'Subject: who\n\nbody\n' | env -i PATH="$PATH" "$H/bin/mail-inject" -n x@example.net | grep '^From:')
+is "${from%%@*}" "From: $me" "no USER or LOGNAME: the name from /etc/passwd"
+from=$(printf 'Subject: who\n\nbody\n' | env -i PATH="$PATH" LOGNAME=lg "$H/bin/mail-inject" -n x@example.net | grep '^From:')
+is "${from%%@*}" "From: lg" "LOGNAME is used before the password file"
+if isroot; then
+    from=$(printf 'Subject: who\n\nbody\n' | env -i PATH="$PATH" setpriv --reuid=54321 --regid=54321 --clear-groups \
+        "$H/bin/mail-inject" -n x@example.net | grep '^From:')
+    is "${from%%@*}" "From: anonymous" "a uid without a password line: anonymous"
+else
+    skip "not root" "a uid without a password line"
+fi
 done_testing
