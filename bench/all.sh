@@ -29,16 +29,17 @@ ceiling() {  # one line: cycles/s with 1 and with 10 streams
 # A cell is a line "CELL kirim [min..max] postfix [min..max] RATIOx ...".
 rows() {
     awk -v name="$1" '
-    /ratio/ { pre = ($1 == "size,") ? "" : $1 " "; next }
+    /^acceptance/ { sect = "accept " } /^end to end/ { sect = "e2e " } /^CPU time/ { sect = "cpu ms " }
+    /ratio/ { pre = ($1 == "size,") ? sect : $1 " "; next }
     match($0, /[0-9.]+ \[[0-9.]+\.\.[0-9.]+\] +[0-9.]+ \[[0-9.]+\.\.[0-9.]+\] +[0-9.]+x/) {
         cell = substr($0, 1, RSTART - 1); sub(/ +$/, "", cell)
         n = split(substr($0, RSTART, RLENGTH), f, / +/)
-        printf "%-8s %-14s %-24s %-24s %s\n", name, pre cell, f[1] " " f[2], f[3] " " f[4], f[5]
+        printf "%-8s %-17s %-24s %-24s %s\n", name, pre cell, f[1] " " f[2], f[3] " " f[4], f[5]
         next
     }
     /^#/ { next }
     /latency|RSS|VmHWM/ { follow = 1; printf "%-8s %s\n", name, $0; next }
-    follow && /^ +(kirim|postfix|plain|tls|TLS)/ { printf "%-8s %s\n", name, $0; next }
+    follow && /^ +(kirim|postfix|plain|clear|tls|TLS|STARTTLS)/ { printf "%-8s %s\n", name, $0; next }
     { follow = 0 }' "$2"
 }
 
@@ -62,7 +63,7 @@ C1=$(ceiling)
     echo "fsync ceiling (create+write 2 KB+fsync+rename+fsync dir): $C0 (start); $C1 (end)"
     echo "figures are msg/s unless the benchmark says otherwise; ratio = kirim / Postfix"
     echo
-    printf '%-8s %-14s %-24s %-24s %s\n' bench cell "kirim med [min..max]" "postfix med [min..max]" ratio
+    printf '%-8s %-17s %-24s %-24s %s\n' bench cell "kirim med [min..max]" "postfix med [min..max]" ratio
     cat "$T/rows"
     [ -z "$failed" ] || echo "FAILED:$failed (see their output above)"
 } > "$SUMMARY"
