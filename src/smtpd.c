@@ -526,11 +526,12 @@ smtp_auth(struct session *s, const char *arg, size_t len)
             if (auth_line(s)) return;
             r = sasl_plain(line.s, line.len, &u, &p);
         }
+        byte_zero(line.s, line.len);
         if (r == -1) die_nomem_smtp();
         if (r == 0) { err(s, "501", "5.5.2", "malformed PLAIN response"); return; }
     } else if (m == 5 && !case_diffb(arg, 5, "LOGIN")) {
         if (ilen ? auth_decode(s, init, ilen, &u) : auth_ask(s, "VXNlcm5hbWU6", &u)) return;
-        if (auth_ask(s, "UGFzc3dvcmQ6", &p)) return;
+        if (auth_ask(s, "UGFzc3dvcmQ6", &p)) { byte_zero(line.s, line.len); return; }
     } else {
         err(s, "504", "5.5.4", "unrecognized authentication mechanism");
         return;
