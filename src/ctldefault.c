@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "scan.h"
 #include "str.h"
+#include "auto.h"
 #include "control.h"
 #include "ctldefault.h"
 
@@ -28,6 +29,7 @@ const struct ctldefault ctldefault[] = {
     { "tlsdestinations", CTL_LIST, 0, 0, "none, TLS is opportunistic" },
     { "tlscafile", CTL_LINE, "/etc/ssl/certs/ca-certificates.crt", 0, "the system trust store" },
     { "timeoutpop3d", CTL_NUM, "1200", 0, "seconds" },
+    { "timeoutprogram", CTL_NUM, "1000", 0, "seconds a .qmail program may run; 0: no limit" },
     { "pop3cleartext", CTL_NUM, "0", 0, "0: POP3 login only after TLS" },
     { "concurrencylocal", CTL_NUM, "10", 0, "deliveries at once" },
     { "concurrencyremote", CTL_NUM, "20", 0, "deliveries at once" },
@@ -69,15 +71,24 @@ lookup(const char *name, int kind)
     return c;
 }
 
-/* "control/" name, NUL-ended, in a static buffer */
+/* "control/" name, or home "/control/" name when home is set,
+   NUL-ended, in a static buffer */
 static const char *
-path(const char *name)
+path_in(const char *home, const char *name)
 {
     static stralloc fn;
 
-    if (!stralloc_copys(&fn, "control/") || !stralloc_cats(&fn, name)
+    fn.len = 0;
+    if (home && (!stralloc_copys(&fn, home) || !stralloc_append(&fn, "/"))) return 0;
+    if (!stralloc_cats(&fn, "control/") || !stralloc_cats(&fn, name)
         || !stralloc_0(&fn)) return 0;
     return fn.s;
+}
+
+static const char *
+path(const char *name)
+{
+    return path_in(0, name);
 }
 
 int
@@ -112,8 +123,8 @@ ctldefault_line(stralloc *sa, const char *name)
     return r == -1 ? -1 : 0;
 }
 
-int
-ctldefault_num(unsigned long *u, const char *name)
+static int
+num_in(unsigned long *u, const char *home, const char *name)
 {
     const struct ctldefault *c = lookup(name, CTL_NUM);
     unsigned long def = 0;
@@ -121,8 +132,20 @@ ctldefault_num(unsigned long *u, const char *name)
 
     if (!c) return -1;
     if (c->def) scan_ulong(c->def, &def);
-    if (!(fn = path(name))) return -1;
+    if (!(fn = path_in(home, name))) return -1;
     return control_readulong(u, fn, def);
+}
+
+int
+ctldefault_num(unsigned long *u, const char *name)
+{
+    return num_in(u, 0, name);
+}
+
+int
+ctldefault_num_home(unsigned long *u, const char *name)
+{
+    return num_in(u, auto_home, name);
 }
 
 int

@@ -34,6 +34,9 @@ int ctldefault_me(stralloc *sa);
 int ctldefault_line(stralloc *sa, const char *name);
 /* a CTL_NUM file */
 int ctldefault_num(unsigned long *u, const char *name);
+/* the same, named from auto_home, for programs that run elsewhere
+   (mail-local, in the recipient's home) */
+int ctldefault_num_home(unsigned long *u, const char *name);
 /* a CTL_LIST file: entries, each ended by NUL */
 int ctldefault_list(stralloc *sa, const char *name);
 

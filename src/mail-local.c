@@ -13,7 +13,7 @@
 #include "str.h"
 #include "stralloc.h"
 #include "auto.h"
-#include "control.h"
+#include "ctldefault.h"
 #include "die.h"
 #include "dotqmail.h"
 #include "mailbox.h"
@@ -61,7 +61,6 @@ local_die(int code, int withsys, const char *status, const char *m1,
 #define local_nomem() local_die(111, 0, "4.3.0", "out of memory", 0, 0, 0)
 
 #define FMT_NUM 24
-#define TIMEOUT_PROGRAM 1000    /* seconds, as Postfix's command_time_limit */
 
 /* decimal by hand: libowfat's fmt_ulong is declared pure, so gcc may
    reuse a buffer it wrote into as if it had not changed */
@@ -222,14 +221,11 @@ local_alarm(int s)
 static unsigned long
 local_timeout(void)
 {
-    static stralloc fn;
     unsigned long t;
 
-    if (!stralloc_copys(&fn, auto_home) || !stralloc_cats(&fn, "/control/timeoutprogram")
-        || !stralloc_0(&fn)) local_nomem();
-    switch (control_readulong(&t, fn.s, TIMEOUT_PROGRAM)) {
-    case -1: local_temp("4.3.0", "unable to read ", fn.s, 0);
-    case -2: local_tempx("4.3.0", fn.s, " is not a number", 0);
+    switch (ctldefault_num_home(&t, "timeoutprogram")) {
+    case -1: local_temp("4.3.0", "unable to read ", auto_home, "/control/timeoutprogram");
+    case -2: local_tempx("4.3.0", auto_home, "/control/timeoutprogram is not a number", 0);
     }
     return t;
 }

@@ -124,6 +124,8 @@ is "$(line defaulthost)" "defaulthost: default: mx.example.org, the value of me 
 is "$(line databytes)" "databytes: default: 0, no limit (control/databytes missing)" "mail-showctl: a missing number"
 is "$(line timeoutsmtpd)" "timeoutsmtpd: from control/timeoutsmtpd: 600" "mail-showctl: a set number"
 is "$(line timeoutremote)" "timeoutremote: from control/timeoutremote: BAD: not a number" "mail-showctl: a bad number"
+is "$(line timeoutprogram)" "timeoutprogram: default: 1000, seconds a .qmail program may run; 0: no limit (control/timeoutprogram missing)" \
+    "mail-showctl: timeoutprogram default"
 is "$(line bouncefrom)" "bouncefrom: default: MAILER-DAEMON (control/bouncefrom missing)" "mail-showctl: a fixed default"
 is "$(line queuelifetime)" "queuelifetime: default: 604800, seconds, one week (control/queuelifetime missing)" \
     "mail-showctl: queuelifetime default"
@@ -137,7 +139,7 @@ ok $r "mail-showctl: an unreadable file is UNREADABLE, not a default"
 is "$(line morercpthosts.cdb)" "morercpthosts.cdb: from control/morercpthosts.cdb: 2 bytes" "mail-showctl: a cdb file"
 is "$(line tlsdestinatoins)" "tlsdestinatoins: unknown to kirim" "mail-showctl: an unknown file"
 n=$(echo "$out" | grep -c '^[a-z.-]*: ')
-is "$n" 41 "mail-showctl: 5 conf lines, 35 control files, 1 unknown"
+is "$n" 42 "mail-showctl: 5 conf lines, 36 control files, 1 unknown"
 if isroot; then rmdir "$C/badmailfrom"; else rm -f "$C/badmailfrom"; fi
 rm "$C/timeoutremote" "$C/tlsdestinatoins"
 "$B/mail-showctl" > /dev/null
