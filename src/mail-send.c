@@ -309,12 +309,17 @@ readline(stralloc *sa, const char *f, const char *def)
     return 1;
 }
 
+/* a number from control/name, with the table's default (ctldefault) */
 static int
-readnum(unsigned long *u, const char *f, unsigned long def)
+readnum(unsigned long *u, const char *name)
 {
-    switch (control_readulong(u, f, def)) {
-    case -1: return cfgwarn("unable to read ", f);
-    case -2: errno = 0; return cfgwarn("not a number in ", f);
+    static stralloc f;
+
+    if (!stralloc_copys(&f, "control/") || !stralloc_cats(&f, name) || !stralloc_0(&f))
+        die_nomem();
+    switch (ctldefault_num(u, name)) {
+    case -1: return cfgwarn("unable to read ", f.s);
+    case -2: errno = 0; return cfgwarn("not a number in ", f.s);
     }
     return 1;
 }
@@ -340,9 +345,9 @@ readconfig(struct config *c)
         die_nomem();
     if (control_readlines(&c->vd.vds, "control/virtualdomains") == -1)
         return cfgwarn("unable to read ", "control/virtualdomains");
-    if (!readnum(&c->lifetime, "control/queuelifetime", 604800)) return 0;
-    if (!readnum(&c->conc[0], "control/concurrencylocal", 10)) return 0;
-    if (!readnum(&c->conc[1], "control/concurrencyremote", 20)) return 0;
+    if (!readnum(&c->lifetime, "queuelifetime")) return 0;
+    if (!readnum(&c->conc[0], "concurrencylocal")) return 0;
+    if (!readnum(&c->conc[1], "concurrencyremote")) return 0;
     for (r = 0; r < 2; ++r) {
         if (c->conc[r] > auto_spawn) c->conc[r] = auto_spawn;
         if (c->conc[r] < 1) c->conc[r] = 1;
