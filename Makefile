@@ -43,7 +43,7 @@ STATICPROGS ?= mail-queue mail-inject mail-local mail-remote
 # programs that hash or check passwords with crypt(3): doc/security.md
 CRYPTPROGS := mail-checkpw mail-passwd mail-account
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
-          ucspi-tcp-ipv6 daemontools swaks mandoc perl python3 openssl fetchmail \
+          ucspi-tcp-ipv6 daemontools swaks libnet-ssleay-perl mandoc perl python3 openssl fetchmail \
           dnsmasq-base postfix \
           dovecot-imapd
 
