@@ -51,6 +51,7 @@ struct msg {
 #define M_ACTIVE(c) (128u << (c)) /* being walked or in flight */
 #define M_FINISH 512u           /* all done, the bounce is to be retried */
 #define M_ALRM(c) (1024u << (c)) /* SIGALRM came while active: a deferral is due at once */
+#define M_KEEPMESS 4096u        /* found finished at start-up, and mess/ is not its own */
 
 struct slot {
     int used;
@@ -571,9 +572,10 @@ addr(stralloc *sa, const stralloc *user, const stralloc *host)
         && stralloc_cat(sa, host) && stralloc_0(sa);
 }
 
-/* queue the bounce of message id: 1 done (or dropped), 0 try again later */
+/* queue the bounce of message id: 1 done (or dropped), 0 try again later.
+   withmess 0: the original message is not returned (mess/ is not its own) */
 static int
-bounce(unsigned long id, unsigned long birth)
+bounce(unsigned long id, unsigned long birth, int withmess)
 {
     struct qclient q;
     struct dsn d;
@@ -592,7 +594,8 @@ bounce(unsigned long id, unsigned long birth)
         envfrom = DOUBLE_SENDER;
     } else if (!stralloc_copys(&bto, bsender.s) || !stralloc_0(&bto)) die_nomem();
     if (!addr(&bfrom, &cfg.bouncefrom, &cfg.bouncehost)) die_nomem();
-    if (!readmess(id, &whole)) { log_msg("warning: unable to read mess of msg ", id, 0); log_end(); return 0; }
+    if (!withmess) bmess.len = 0;
+    else if (!readmess(id, &whole)) { log_msg("warning: unable to read mess of msg ", id, 0); log_end(); return 0; }
     boundary(id);
     d.me = cfg.me.s; d.from = bfrom.s; d.to = bto.s; d.boundary = bnd.s;
     d.arrival = (time_t)birth; d.now = (time_t)now; d.whole = whole;
@@ -624,6 +627,7 @@ static void
 finish(int m)
 {
     unsigned long id = msgs[m].id, birth = msgs[m].birth;
+    int keep = (msgs[m].flags & M_KEEPMESS) != 0;
 
     switch (readinfo(id, &birth, &bsender)) {
     case 1: break;
@@ -632,16 +636,22 @@ finish(int m)
              if (!stralloc_copys(&bsender, DOUBLE_SENDER)) die_nomem();
     }
     if (!stralloc_0(&bsender)) die_nomem();
-    if (!bounce(id, birth)) {
-        msgs[m].flags |= M_FINISH;
-        msgs[m].next[0] = now + BOUNCE_RETRY;
-        heap_push(0, m);
-        return;
+    if (!bounce(id, birth, !keep)) {
+        if (!keep) {
+            msgs[m].flags |= M_FINISH;
+            msgs[m].next[0] = now + BOUNCE_RETRY;
+            heap_push(0, m);
+            return;
+        }
+        /* no later try: the id is free for new mail, whose bounce file
+           a later try could take for this message's */
+        log_msg("alert: bounce of msg ", id, " not queued at start-up, discarding it");
+        log_end();
     }
     unlinkq("bounce", id);
     unlinkq("local", id);
     unlinkq("remote", id);
-    clean('M', id);
+    if (!keep) clean('M', id);
     unlinkq("info", id);
     log_msg("end msg ", id, 0);
     log_end();
@@ -1173,6 +1183,53 @@ exists(const char *dir, unsigned long id)
     return 0;
 }
 
+/* does channel c's file of id hold a recipient not yet done: 1 yes,
+   0 no (or no file), -1 unreadable (then the walk tries again) */
+static int
+pending(int c, unsigned long id)
+{
+    size_t i;
+    int r = getfile(&tmp, chans[c].name, id);
+
+    if (r != 1) return r;
+    for (i = 0; i < tmp.len; ++i) {
+        if (tmp.s[i] == 'T') return 1;
+        while (i < tmp.len && tmp.s[i]) ++i;
+    }
+    return 0;
+}
+
+/* message m was found finished at start-up. After a crash, the removal
+   of its mess file (its inode is its id) may have reached the disk while
+   the removal of its info file did not; the inode may then hold a new
+   message already, perhaps one in the middle of mail-queue with no todo
+   entry yet. A mess file is this message's only if it was written no
+   later than its todo entry was (the birth in info); otherwise, or when
+   it is gone, mess/, intd/ and todo/ are left alone (DESIGN section 5:
+   nothing accepted is lost), and a bounce goes without the original */
+static void
+recover_finish(int m)
+{
+    unsigned long id = msgs[m].id, birth;
+    struct stat st;
+
+    if (readinfo(id, &birth, &bsender) != 1) birth = 0;
+    name("mess", id);
+    if (stat(fn.s, &st) == -1) {
+        if (errno != ENOENT) alert("unable to stat ", fn.s);
+        msgs[m].flags |= M_KEEPMESS;
+    } else if (!birth) {
+        log_msg("warning: msg ", id, ": info unreadable, its mess/ left to the hourly check");
+        log_end();
+        msgs[m].flags |= M_KEEPMESS;
+    } else if ((unsigned long)st.st_mtime > birth) {
+        log_msg("warning: msg ", id, ": mess/ holds a newer message (its id was reused after a crash), left alone");
+        log_end();
+        msgs[m].flags |= M_KEEPMESS;
+    }
+    finish(m);
+}
+
 static void
 recover(void)
 {
@@ -1188,11 +1245,11 @@ recover(void)
         if (inbacklog(ids[i])) continue;    /* processed again from todo */
         m = msg_new(ids[i]);
         for (c = 0; c < 2; ++c) {
-            if (!exists(chans[c].name, ids[i])) continue;
+            if (!pending(c, ids[i])) continue;
             msgs[m].flags |= M_PEND(c);
             heap_push(c, m);
         }
-        if (!(msgs[m].flags & (M_PEND(0) | M_PEND(1)))) finish(m);
+        if (!(msgs[m].flags & (M_PEND(0) | M_PEND(1)))) recover_finish(m);
     }
     log_s("status: ");
     log_n(nbacklog);

@@ -212,6 +212,53 @@ is "$?" 111 "unreadable control/locals at start-up: exit 111"
 grep -q "unable to read control/locals" "$T/unread"; ok $? "and the file is named: $(head -1 "$T/unread")"
 chmod 644 "$H/control/locals"
 
+# 7b. start-up after a crash. A finished message's mess file is its own
+# when it was written no later than its todo entry (the birth in info): it
+# is removed. When the removal of mess/ reached the disk but that of info/
+# did not, the inode (the id) may already hold a new message that
+# mail-queue has not linked into todo yet: it is left alone, and the old
+# message's bounce goes without the original.
+stale() {  # stale ID BIRTH-OFFSET: info and all-done local file of an old message
+    local b=$(( $(stat -c %Y "$(qfile mess "$1")") + $2 ))
+    printf 'T%s\0Fold@test.example\0' "$b" > "$(qfile info "$1")"
+    printf 'Dgone@test.example\0' > "$(qfile local "$1")"
+    chmod 600 "$(qfile info "$1")" "$(qfile local "$1")"
+    isroot && chown kirims "$(qfile info "$1")" "$(qfile local "$1")"
+}
+stalebounce() {  # stalebounce ID: the old message's failed recipient
+    printf 'badold@test.example\0no such user (#5.1.1)\0' > "$H/queue/bounce/$1"
+    chmod 600 "$H/queue/bounce/$1"
+    isroot && chown kirims "$H/queue/bounce/$1"
+}
+own=$(queue s7@test.example okown@test.example)
+rm -f "$(qfile todo "$own")" "$(qfile intd "$own")"
+stale "$own" 1
+new=$(queue s7@test.example okreuse@test.example)
+rm -f "$(qfile todo "$new")"       # mail-queue between steps 3 and 4
+stale "$new" -600
+stalebounce "$new"
+start_send
+waitfor 10 inlog "end msg $own"; ok $? "start-up: a finished message is ended"
+test ! -e "$(qfile mess "$own")"; ok $? "its own mess file is removed"
+waitfor 10 inlog "end msg $new"
+inlog "warning: msg $new: mess/ holds a newer message (its id was reused after a crash), left alone"
+ok $? "a newer mess file under a finished message's id is noticed"
+test -e "$(qfile mess "$new")" && test -e "$(qfile intd "$new")"
+ok $? "the newer message's mess and intd are left alone"
+test ! -e "$(qfile info "$new")" && test ! -e "$(qfile local "$new")" && test ! -e "$H/queue/bounce/$new"
+ok $? "the old message's info, local and bounce files are removed"
+waitfor 10 eval 'grep -q "^[0-9]* old@test.example <>\$" "$T/deliveries"'
+ok $? "the old message's bounce is sent"
+b=$(sed -n 's/^\([0-9]*\) old@test.example <>$/\1/p' "$T/deliveries" | tail -1)
+! grep -q "body of okreuse" "$T/got/$b-old@test.example" 2>/dev/null && test -s "$T/got/$b-old@test.example"
+ok $? "without the newer message in it"
+ln "$(qfile intd "$new")" "$(qfile todo "$new")"    # mail-queue goes on
+kill -ALRM "$SENDPID"
+waitfor 10 eval 'grep -q "^$new okreuse@test.example " "$T/deliveries"'
+ok $? "the newer message is then delivered"
+grep -q "body of okreuse" "$T/got/$new-okreuse@test.example"; ok $? "with its own text"
+stop_send TERM
+
 # 8. kill -9 at random moments: every recipient delivered, at least once
 export FAKE_DELAY=0.05
 N=${SEND_ROUNDS:-12}
