@@ -2,7 +2,8 @@
 # all.sh: what `make bench` runs (root): every benchmark against a private
 # Postfix in turn (each alternates kirim and Postfix ABBA within itself),
 # then one table of every cell: medians, [min..max] and the ratio
-# kirim/Postfix, with this disk's fsync ceiling before and after.
+# kirim/Postfix, with this disk's fsync ceiling before and after and the
+# cost of one program start (bench/startcost.sh).
 #   BENCH_ONLY="inject local" sh bench/all.sh   runs a subset
 # The knobs of the single scripts (BENCH_N, BENCH_REPS, ...) pass through.
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +45,7 @@ rows() {
 }
 
 C0=$(ceiling) || { say "fsyncrate failed"; exit 111; }
+BENCH_STARTS=1000 sh "$SRC/bench/startcost.sh" | sed 's|^[^:]*/||' > "$T/starts"
 L0=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$T/rows"
 failed=
@@ -61,6 +63,8 @@ C1=$(ceiling)
     echo "kirim against Postfix, make bench of $STAMP (UTC)"
     echo "machine: $(nproc) CPUs; load $L0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
     echo "fsync ceiling (create+write 2 KB+fsync+rename+fsync dir): $C0 (start); $C1 (end)"
+    echo "one program start (bench/startcost.sh):"
+    sed 's/^/    /' "$T/starts"
     echo "figures are msg/s unless the benchmark says otherwise; ratio = kirim / Postfix"
     echo
     printf '%-8s %-17s %-24s %-24s %s\n' bench cell "kirim med [min..max]" "postfix med [min..max]" ratio
