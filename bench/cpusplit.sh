@@ -29,16 +29,7 @@ bench_user
 maildir "$T/khome"
 KNEW=$T/khome/Maildir/new
 kirim_build
-printf 'bench.test\n' > "$H/control/locals"
-chmod 644 "$H/control/locals"
-printf '=kirimbench:%s:%s:%s:%s:::\n.\n' "$BUSER" "$(id -u "$BUSER")" "$(id -g "$BUSER")" \
-    "$T/khome" > "$H/users/assign"
-"$H/bin/mail-newu" || die "mail-newu failed"
-"$H/bin/mail-start" > "$T/send.log" 2>&1 &
-KIRIM_PID=$!
-i=0
-while ! grep -q "messages in the queue at start" "$T/send.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "messages in the queue at start" "$T/send.log" || { cat "$T/send.log" >&2; die "mail-start did not come up"; }
+kirim_local
 TCK=$(getconf CLK_TCK)
 
 ticks() {   # PROGRAM: its CPU ticks so far, with its reaped children

@@ -103,6 +103,22 @@ kirim_build() {
     chmod 644 "$H/control/me" "$H/control/defaultdomain"
 }
 
+# kirim_local: after kirim_build, the instance takes bench.test as local,
+# delivers $RCPT to $T/khome/Maildir/ (users/assign), and mail-start runs
+# (KIRIM_PID, log in $T/send.log)
+kirim_local() {
+    printf 'bench.test\n' > "$H/control/locals"
+    chmod 644 "$H/control/locals"
+    printf '=%s:%s:%s:%s:%s:::\n.\n' "$BUSER" "$BUSER" "$(id -u "$BUSER")" "$(id -g "$BUSER")" \
+        "$T/khome" > "$H/users/assign"
+    "$H/bin/mail-newu" || die "mail-newu failed"
+    "$H/bin/mail-start" > "$T/send.log" 2>&1 &
+    KIRIM_PID=$!
+    i=0
+    while ! grep -q "messages in the queue at start" "$T/send.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    grep -q "messages in the queue at start" "$T/send.log" || { cat "$T/send.log" >&2; die "mail-start did not come up"; }
+}
+
 # a private Postfix in $P delivering to ~kirimbench/Maildir/, started
 postfix_start() {
     if ! command -v postfix >/dev/null 2>&1 || [ ! -x /usr/sbin/postdrop ]; then

@@ -47,16 +47,7 @@ PNEW=$T/pfhome/Maildir/new
 
 # ---------------------------------------------------------------- kirim
 kirim_build
-printf 'bench.test\n' > "$H/control/locals"
-chmod 644 "$H/control/locals"
-printf '=kirimbench:%s:%s:%s:%s:::\n.\n' "$BUSER" "$(id -u "$BUSER")" "$(id -g "$BUSER")" \
-    "$T/khome" > "$H/users/assign"
-"$H/bin/mail-newu" || die "mail-newu failed"
-"$H/bin/mail-start" > "$T/send.log" 2>&1 &
-KIRIM_PID=$!
-i=0
-while ! grep -q "messages in the queue at start" "$T/send.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "messages in the queue at start" "$T/send.log" || { cat "$T/send.log" >&2; die "mail-start did not come up"; }
+kirim_local
 KIRIM_CMD="$H/bin/mail-inject -f $FROM $RCPT"
 kirim_queued() { find "$H/queue/mess" "$H/queue/todo" -type f | wc -l | tr -d ' '; }
 kirim_idle() {   # the queue empty again (mail-clean done): no overlap with the next run

@@ -82,17 +82,9 @@ wait_port() {   # PORT: up to 10 s for a listener
 
 # ---------------------------------------------------------------- kirim
 kirim_build
-printf 'bench.test\n' > "$H/control/locals"
 printf 'bench.test\n' > "$H/control/rcpthosts"
-chmod 644 "$H/control/locals" "$H/control/rcpthosts"
-printf '=%s:%s:%s:%s:%s:::\n.\n' "$BUSER" "$BUSER" "$(id -u "$BUSER")" "$(id -g "$BUSER")" \
-    "$T/khome" > "$H/users/assign"
-"$H/bin/mail-newu" || die "mail-newu failed"
-"$H/bin/mail-start" > "$T/send.log" 2>&1 &
-KIRIM_PID=$!
-i=0
-while ! grep -q "messages in the queue at start" "$T/send.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "messages in the queue at start" "$T/send.log" || { cat "$T/send.log" >&2; die "mail-start did not come up"; }
+chmod 644 "$H/control/rcpthosts"
+kirim_local
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" \
     -out "$T/cert.pem" -days 2 -subj "/CN=bench.test" >/dev/null 2>&1 || die "openssl req failed"
 cat "$T/cert.pem" "$T/key.pem" > "$H/control/servercert.pem"
