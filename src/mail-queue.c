@@ -214,6 +214,12 @@ writeenvelope(unsigned long id)
 
     if (!qname(&intdfn, "intd", id)) die(QQ_NOMEM);
     fd = open(intdfn.s, O_WRONLY | O_CREAT | O_EXCL, 0640);
+    /* an intd entry under our id is a leftover of an earlier message with
+       this inode number (a power loss after the removal of its mess file
+       reached the disk, not that of its intd entry: doc/internals.md). No
+       live message can have our id while mess/S/id is our inode: it goes */
+    if (fd == -1 && errno == EEXIST && unlink(intdfn.s) == 0)
+        fd = open(intdfn.s, O_WRONLY | O_CREAT | O_EXCL, 0640);
     if (fd == -1) die(QQ_INTD);
     madeintd = 1;
     for (pos = 0; pos < env.len; ) {

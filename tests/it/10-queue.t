@@ -100,11 +100,31 @@ if isroot && mount -t tmpfs -o size=256k,mode=0750 tmpfs "$H/queue" 2>/dev/null;
     same_state; ok $? "full disk: nothing left in the queue"
     "$Q" < "$T/msg" 1< "$T/env"
     is "$?" 0 "after a refusal the queue still takes mail"
+    # an intd entry left by an earlier message under the inode number the
+    # next message gets (tmpfs numbers its inodes in order: a probe file,
+    # ten leftovers named ahead of it, and the next file is probe + 11)
+    probe=$H/queue/pid/probe
+    : > "$probe"
+    p=$(stat -c %i "$probe")
+    for j in 1 2 3 4 5 6 7 8 9 10; do
+        n=$((p + 10 + j))
+        printf 'uold\0pold\0Fold@example.org\0Told@example.org\0\0' > "$H/queue/intd/$((n % 23))/$n"
+    done
+    rm -f "$probe"
+    "$Q" < "$T/msg" 1< "$T/env"
+    is "$?" 0 "an intd entry left under the new message's id: queued anyway"
+    n=$((p + 11))
+    test -f "$H/queue/mess/$((n % 23))/$n"; ok $? "the new message has the leftover's id ($n)"
+    tail -c "$(wc -c < "$T/env")" "$H/queue/todo/$((n % 23))/$n" 2>/dev/null | cmp -s - "$T/env"
+    ok $? "and its own envelope in todo"
     umount "$H/queue"; MOUNTS=
 else
     skip "needs root and tmpfs" "full disk: exit 53"
     skip "needs root and tmpfs" "full disk: nothing left"
     skip "needs root and tmpfs" "queue works after disk full"
+    skip "needs root and tmpfs" "leftover intd entry: queued anyway"
+    skip "needs root and tmpfs" "leftover intd entry: the id"
+    skip "needs root and tmpfs" "leftover intd entry: its envelope"
 fi
 
 done_testing
