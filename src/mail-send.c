@@ -314,13 +314,9 @@ readline(stralloc *sa, const char *f, const char *def)
 static int
 readnum(unsigned long *u, const char *name)
 {
-    static stralloc f;
-
-    if (!stralloc_copys(&f, "control/") || !stralloc_cats(&f, name) || !stralloc_0(&f))
-        die_nomem();
     switch (ctldefault_num(u, name)) {
-    case -1: return cfgwarn("unable to read ", f.s);
-    case -2: errno = 0; return cfgwarn("not a number in ", f.s);
+    case -1: return cfgwarn("unable to read control/", name);
+    case -2: errno = 0; return cfgwarn("not a number in control/", name);
     }
     return 1;
 }
