@@ -40,6 +40,13 @@ waitfor() {  # waitfor SECONDS COMMAND...: 0 once COMMAND succeeds
     return 1
 }
 inlog() { grep -q -- "$1" "$LOG"; }
+# inmsg ID PATTERN: PATTERN in the log since the current life of message ID
+# began, its last "info msg" line (ids are inodes: an earlier message may
+# have had the same one, and its lines are in the log too)
+inmsg() {
+    awk -v p="^info msg $1: " '$0 ~ p { n = NR; m = 0 } { l[++m] = $0 } END { for (i = 1; i <= m; ++i) print l[i] }' \
+        "$LOG" | grep -q -- "$2"
+}
 started() { [ "$(grep -c "messages in the queue at start" "$LOG")" -gt "$starts" ]; }
 start_send() {
     rm -f "$T"/f.*
@@ -89,7 +96,7 @@ grep -q "another mail-send is running" "$T/second"; ok $? "and says why"
 
 # 1. todo -> info/local, delivery held, then success and cleanup
 id=$(queue s1@test.example hold1@test.example)
-waitfor 10 inlog "starting delivery [0-9]*: msg $id to local hold1@test.example"
+waitfor 10 inmsg "$id" "starting delivery [0-9]*: msg $id to local hold1@test.example"
 ok $? "delivery started"
 test ! -e "$(qfile todo "$id")" && test ! -e "$(qfile intd "$id")"; ok $? "todo and intd gone"
 is "$(tr '\0' '|' < "$(qfile local "$id")")" "Thold1@test.example|" "local file has the pending recipient"
@@ -99,7 +106,7 @@ isroot && is "$(stat -c %U "$(qfile info "$id")")" kirims "info owned by kirims"
 grep -q "^info msg $id: bytes [0-9]* from <s1@test.example> qp [0-9]* uid $(id -u)\$" "$LOG"
 ok $? "info msg line"
 touch "$T/release"
-waitfor 10 inlog "end msg $id"; ok $? "end msg logged"
+waitfor 10 inmsg "$id" "^end msg $id\$"; ok $? "end msg logged"
 grep -q "^delivery [0-9]*: success: delivered by fake/to hold1@test.example\$" "$LOG"; ok $? "success line, newline as /"
 for d in mess info local; do
     test ! -e "$(qfile $d "$id")"; ok $? "$d file removed at the end"
@@ -113,13 +120,13 @@ waitfor 5 grep -q "^[0-9]* ok2@test.example " "$T/deliveries"; ok $? "other reci
 sleep 0.3
 is "$(tr '\0' '|' < "$(qfile local "$id")")" "Ttmp1@test.example|Dok2@test.example|" "done recipient flipped to D, deferred stays T"
 kill -ALRM "$SENDPID"
-waitfor 10 inlog "end msg $id"; ok $? "deferred recipient retried on SIGALRM and delivered"
+waitfor 10 inmsg "$id" "^end msg $id\$"; ok $? "deferred recipient retried on SIGALRM and delivered"
 is "$(grep -c " tmp1@test.example " "$T/deliveries")" 1 "delivered once"
 
 # 2b. SIGALRM while a delivery is in flight, which then defers: the retry
 # comes at once, not on the schedule (the first local retry is 100 s on)
 id=$(queue s2@test.example wait1@test.example)
-waitfor 10 inlog "starting delivery [0-9]*: msg $id to local wait1@test.example"
+waitfor 10 inmsg "$id" "starting delivery [0-9]*: msg $id to local wait1@test.example"
 ok $? "a delivery is held in flight"
 ends() { grep -c "^end msg $id\$" "$LOG"; }   # ids are inodes: reused
 e=$(ends)
@@ -142,9 +149,9 @@ remoteid=$id
 
 # 4. permanent failure: bounce to the (local) sender as RFC 3464 report
 id=$(queue ok-sender@test.example bad1@test.example ok4@test.example)
-waitfor 10 inlog "end msg $id"; ok $? "message with a failure ends"
+waitfor 10 inmsg "$id" "^end msg $id\$"; ok $? "message with a failure ends"
 grep -q "^delivery [0-9]*: failure: no such user here./second line (#5.1.1)\$" "$LOG"; ok $? "failure line"
-waitfor 5 inlog "^bounce msg $id qp [0-9]*\$"; ok $? "bounce msg line"
+waitfor 5 inmsg "$id" "^bounce msg $id qp [0-9]*\$"; ok $? "bounce msg line"
 waitfor 10 sh -c "ls '$T/got' | grep -q -- '-ok-sender@test.example\$'"
 ok $? "bounce delivered to the sender"
 b=$(ls "$T/got" | grep -- '-ok-sender@test.example$' | head -1)
@@ -179,8 +186,8 @@ id=$(queue "" bad2@test.example)
 waitfor 10 grep -q "^[0-9]* postmaster@test.example <#@\[\]>\$" "$T/deliveries"
 ok $? "double bounce to postmaster with sender #@[]"
 id=$(queue "#@[]" bad3@test.example)
-waitfor 10 inlog "end msg $id"; ok $? "failed double bounce ends"
-inlog "alert: triple bounce: discarding bounce/$id"; ok $? "triple bounce logged and dropped"
+waitfor 10 inmsg "$id" "^end msg $id\$"; ok $? "failed double bounce ends"
+inmsg "$id" "alert: triple bounce: discarding bounce/$id"; ok $? "triple bounce logged and dropped"
 
 # 6. SIGHUP rereads the control files
 echo 3 > "$H/control/concurrencylocal"
@@ -237,11 +244,12 @@ new=$(queue s7@test.example okreuse@test.example)
 rm -f "$(qfile todo "$new")"       # mail-queue between steps 3 and 4
 stale "$new" -600
 stalebounce "$new"
+mark=$(wc -l < "$LOG")          # ids are inodes: earlier lines may name them
 start_send
-waitfor 10 inlog "end msg $own"; ok $? "start-up: a finished message is ended"
+waitfor 10 since "^end msg $own\$"; ok $? "start-up: a finished message is ended"
 test ! -e "$(qfile mess "$own")"; ok $? "its own mess file is removed"
-waitfor 10 inlog "end msg $new"
-inlog "warning: msg $new: mess/ holds a newer message (its id was reused after a crash), left alone"
+waitfor 10 since "^end msg $new\$"
+since "warning: msg $new: mess/ holds a newer message (its id was reused after a crash), left alone"
 ok $? "a newer mess file under a finished message's id is noticed"
 test -e "$(qfile mess "$new")" && test -e "$(qfile intd "$new")"
 ok $? "the newer message's mess and intd are left alone"
