@@ -35,7 +35,8 @@ dq_try(stralloc *fn, const char *home, const char *dash, const char *ext,
     if (!dq_catsafe(fn, ext, elen)) return -1;
     if (!stralloc_cats(fn, suffix) || !stralloc_0(fn)) return -1;
     if (stat(fn->s, &st) == 0) return 1;
-    if (errno == ENOENT || errno == ENOTDIR) return 0;
+    /* an extension too long for a file name cannot have a file */
+    if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG) return 0;
     return -1;
 }
 
@@ -58,6 +59,12 @@ dotqmail_find(stralloc *fn, const char *home, const char *dash,
     }
     stralloc_zero(fn);
     return 0;
+}
+
+int
+dotqmail_exists(stralloc *fn, const char *dash, const char *ext, const char *suffix)
+{
+    return dq_try(fn, 0, dash, ext, str_len(ext), suffix);
 }
 
 int
@@ -127,6 +134,9 @@ dotqmail_class(const char *s, size_t len, const char **arg, size_t *arglen)
     case '&':
         *arg = s + 1; *arglen = len - 1;
         return dq_address(*arg, *arglen) ? DQ_FORWARD : DQ_BAD;
+    case '+':
+        *arg = s + 1; *arglen = len - 1;
+        return DQ_PLUS;
     case '/': case '.':
         if (!dq_clean(s, len, 0)) return DQ_BAD;
         if (len == 1 && *s == '.') return DQ_BAD;
@@ -152,6 +162,10 @@ dotqmail_parse(const char *s, size_t len, struct dotqmail_line *l,
         if (i - start > DOTQMAIL_LINEMAX) { *why = "line too long in .qmail file"; return -1; }
         t = dotqmail_class(s + start, i - start, &arg, &alen);
         if (t == DQ_BAD) { *why = "unusable line in .qmail file"; return -1; }
+        if (t == DQ_BLANK && *lineno == 1) {    /* qmail: likely a broken edit */
+            *why = "first line of .qmail file is blank";
+            return -1;
+        }
         if (t == DQ_BLANK || t == DQ_COMMENT) continue;
         if (n >= max || n >= DOTQMAIL_MAX) { *why = "too many lines in .qmail file"; return -1; }
         l[n].type = t;

@@ -16,6 +16,7 @@
 #define DQ_FORWARD 3    /* &address, or an address starting with a letter or digit */
 #define DQ_MAILDIR 4    /* /path/ or ./path/ */
 #define DQ_MBOX 5       /* /path or ./path */
+#define DQ_PLUS 6       /* +word: "+list" makes the rest forward-only, others are ignored */
 #define DQ_BAD -1       /* anything else: the file is broken */
 
 struct dotqmail_line {
@@ -36,6 +37,10 @@ struct dotqmail_line {
 int dotqmail_find(stralloc *fn, const char *home, const char *dash,
                   const char *ext, long *dpos);
 
+/* Does .qmail<dash><ext><suffix> exist in the cwd (ext folded as
+   above)? 1 yes, 0 no, -1 trouble (errno). fn gets the path. */
+int dotqmail_exists(stralloc *fn, const char *dash, const char *ext, const char *suffix);
+
 /* Would mail-local accept mail for this address of the user at home?
    1 yes (dash is empty: .qmail or the default delivery, home is not
    even searched; or a matching .qmail file), 0 no ("no mailbox here by
@@ -49,7 +54,9 @@ int dotqmail_class(const char *s, size_t len, const char **arg, size_t *arglen);
 
 /* Split a whole file into instructions (blanks and comments dropped),
    up to max entries of l, pointing into s. Returns the number of
-   instructions, or -1 with *why set and *lineno the 1-based line. */
+   instructions, or -1 with *why set and *lineno the 1-based line.
+   A blank first line is an error (as in qmail: a file that starts with
+   one was most likely damaged by an editor). */
 long dotqmail_parse(const char *s, size_t len, struct dotqmail_line *l,
                     size_t max, const char **why, unsigned long *lineno);
 

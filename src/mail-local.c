@@ -26,8 +26,10 @@ struct delivery {
     long dpos;                  /* start of $DEFAULT in ext, -1 none */
     stralloc rcpt;              /* local@domain (NUL-ended) */
     stralloc dtline, rpline, ufline;
+    stralloc newsender;         /* sender of forwards: sender, or local-owner@domain */
     stralloc fwd;               /* forward addresses, each NUL-ended */
     unsigned long nfwd, nbox, nprog;
+    int forwardonly;            /* x bit on the .qmail file, or a +list line */
 };
 
 static struct dotqmail_line lines[DOTQMAIL_MAX];
@@ -76,6 +78,31 @@ local_num(char *s, size_t size, unsigned long u)
 
 /* ---- setting up ---- */
 
+/* a home others may write to lets them write our .qmail files: defer, as
+   qmail does; a sticky home is qmail's sign of a .qmail being edited */
+static void
+local_home(void)
+{
+    struct stat st;
+
+    if (stat(".", &st) == -1) local_temp("4.3.0", "unable to stat the home directory", 0, 0);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        local_tempx("4.7.0", "Uh-oh: home directory is writable by group or others.", 0, 0);
+    if (st.st_mode & S_ISVTX)
+        local_tempx("4.2.1", "home directory is sticky: user is editing his .qmail file.", 0, 0);
+}
+
+/* a header line made from envelope data: a newline or CR in it would
+   start a header (or an mbox message) of the sender's choosing */
+static void
+local_flatten(stralloc *sa)
+{
+    size_t i;
+
+    for (i = 0; i < sa->len; ++i)
+        if (sa->s[i] == '\n' || sa->s[i] == '\r') sa->s[i] = '_';
+}
+
 static void
 local_lines(struct delivery *d)
 {
@@ -85,10 +112,16 @@ local_lines(struct delivery *d)
     if (!stralloc_0(&d->rcpt)) local_nomem();
     --d->rcpt.len;
     /* the Delivered-To address is compared case-insensitively; keep it as given */
-    if (!stralloc_copys(&d->dtline, "Delivered-To: ") || !stralloc_cat(&d->dtline, &d->rcpt) ||
-        !stralloc_cats(&d->dtline, "\n")) local_nomem();
-    if (!stralloc_copys(&d->rpline, "Return-Path: <") || !stralloc_cats(&d->rpline, d->sender) ||
-        !stralloc_cats(&d->rpline, ">\n")) local_nomem();
+    if (!stralloc_copys(&d->dtline, "Delivered-To: ") || !stralloc_cat(&d->dtline, &d->rcpt))
+        local_nomem();
+    local_flatten(&d->dtline);
+    if (!stralloc_cats(&d->dtline, "\n") || !stralloc_0(&d->dtline)) local_nomem();
+    --d->dtline.len;
+    if (!stralloc_copys(&d->rpline, "Return-Path: <") || !stralloc_cats(&d->rpline, d->sender))
+        local_nomem();
+    local_flatten(&d->rpline);
+    if (!stralloc_cats(&d->rpline, ">\n") || !stralloc_0(&d->rpline)) local_nomem();
+    --d->rpline.len;
     if (!mbox_fromline(&d->ufline, d->sender, time(0))) local_nomem();
 }
 
@@ -100,15 +133,17 @@ local_loopcheck(struct delivery *d)
     buffer in = BUFFER_INIT(read, 0, b, sizeof b);
     int r;
 
-    r = dotqmail_seen(&in, d->rcpt.s, d->rcpt.len);
+    /* the address as our Delivered-To line writes it */
+    r = dotqmail_seen(&in, d->dtline.s + 14, d->dtline.len - 15);
     if (r == -1) local_temp("4.3.0", "unable to read the message", 0, 0);
     if (r == 1)
         local_perm("5.4.6", "This message is looping: it already has my Delivered-To line.", 0);
     if (lseek(0, 0, SEEK_SET) == -1) local_temp("4.3.0", "unable to rewind the message", 0, 0);
 }
 
-/* read the .qmail file fn into text; defers when others may write it */
-static void
+/* read the .qmail file fn into text; defers when others may write it.
+   Returns 1 when the owner's execute bit is set (qmail: forwards only) */
+static int
 local_readqmail(const char *fn, stralloc *text)
 {
     struct stat st;
@@ -131,6 +166,7 @@ local_readqmail(const char *fn, stralloc *text)
         if (!stralloc_catb(text, b, (size_t)r)) local_nomem();
     }
     close(fd);
+    return (st.st_mode & S_IXUSR) != 0;
 }
 
 /* the instructions: the .qmail file, or defaultdelivery; returns how many */
@@ -150,10 +186,11 @@ local_instructions(struct delivery *d, const char *defaultdelivery, stralloc *te
         local_perm("5.1.1", "Sorry, no mailbox here by that name.", 0);
     src = "control/defaultdelivery";
     stralloc_zero(text);
-    if (r == 1) { local_readqmail(fn.s, text); src = fn.s; }
+    if (r == 1) { d->forwardonly = local_readqmail(fn.s, text); src = fn.s; }
     if (!text->len) {   /* no .qmail, or an empty one (0 bytes): the default */
         if (!stralloc_copys(text, defaultdelivery)) local_nomem();
         src = "control/defaultdelivery";
+        d->forwardonly = 0;
     }
     n = dotqmail_parse(text->s, text->len, lines, DOTQMAIL_MAX, &why, &lineno);
     if (n == -1) {
@@ -162,8 +199,32 @@ local_instructions(struct delivery *d, const char *defaultdelivery, stralloc *te
     return n;
 }
 
+/* the sender of forwards (qmail's rule): local-owner@domain when a file
+   .qmail<dash><ext>-owner exists, so that bounces of a list go to its
+   owner; else the sender. The null sender and #@[] stay as they are */
+static void
+local_newsender(struct delivery *d)
+{
+    static stralloc fn;
+
+    if (!stralloc_copys(&d->newsender, d->sender)) local_nomem();
+    if (*d->sender && !str_equal(d->sender, "#@[]")) {
+        switch (dotqmail_exists(&fn, d->dash, d->ext, "-owner")) {
+        case -1: local_temp("4.3.0", "unable to look for .qmail files", 0, 0);
+        case 1:
+            if (!stralloc_copys(&d->newsender, d->local) ||
+                !stralloc_cats(&d->newsender, "-owner")) local_nomem();
+            if (*d->domain && (!stralloc_append(&d->newsender, "@") ||
+                               !stralloc_cats(&d->newsender, d->domain))) local_nomem();
+        }
+    }
+    if (!stralloc_0(&d->newsender)) local_nomem();
+    --d->newsender.len;
+}
+
 /* ---- the environment of |program lines ---- */
 
+/* what follows the n-th dash of ext; "" when there is none (as qmail) */
 static const char *
 local_extn(const char *ext, int n)
 {
@@ -172,10 +233,25 @@ local_extn(const char *ext, int n)
 
     for (i = 0; i < n; ++i) {
         s += str_chr(s, '-');
-        if (!*s) return 0;
-        ++s;
+        if (*s) ++s;
     }
     return s;
+}
+
+/* HOST2..HOST4: the domain without its last n-1 dot-separated parts;
+   when the dots run out, what is left (as qmail) */
+static const char *
+local_hostn(stralloc *sa, const char *host, int n)
+{
+    size_t len = str_len(host), k;
+    int i;
+
+    for (i = 1; i < n; ++i) {
+        for (k = len; k && host[k - 1] != '.'; --k) ;
+        if (k) len = k - 1;
+    }
+    if (!stralloc_copyb(sa, host, len) || !stralloc_0(sa)) return 0;
+    return sa->s;
 }
 
 static int
@@ -187,13 +263,19 @@ local_setenv(const char *name, const char *value)
 static int
 local_env(const struct delivery *d)
 {
-    static stralloc def;
+    static stralloc def, h2, h3, h4;
+    const char *host2 = local_hostn(&h2, d->domain, 2), *host3 = local_hostn(&h3, d->domain, 3),
+               *host4 = local_hostn(&h4, d->domain, 4);
 
+    if (!host2 || !host3 || !host4) return -1;
     if (d->dpos >= 0 && !stralloc_copys(&def, d->ext + d->dpos)) return -1;
     if (d->dpos >= 0 && !stralloc_0(&def)) return -1;
     return local_setenv("RECIPIENT", d->rcpt.s) | local_setenv("SENDER", d->sender) |
+           local_setenv("NEWSENDER", d->newsender.s) |
            local_setenv("USER", d->user) | local_setenv("HOME", d->home) |
-           local_setenv("HOST", d->domain) | local_setenv("LOCAL", d->local) |
+           local_setenv("HOST", d->domain) | local_setenv("HOST2", host2) |
+           local_setenv("HOST3", host3) | local_setenv("HOST4", host4) |
+           local_setenv("LOCAL", d->local) |
            local_setenv("EXT", d->ext) | local_setenv("EXT2", local_extn(d->ext, 1)) |
            local_setenv("EXT3", local_extn(d->ext, 2)) |
            local_setenv("EXT4", local_extn(d->ext, 3)) |
@@ -335,7 +417,7 @@ local_forward(struct delivery *d)
         qclient_put(&q, b, (size_t)r);
     }
     if (r == -1) q.err = 1;
-    qclient_from(&q, d->sender, str_len(d->sender));
+    qclient_from(&q, d->newsender.s, d->newsender.len);
     for (i = 0; i < d->fwd.len; i += n + 1) {
         n = str_len(d->fwd.s + i);
         qclient_to(&q, d->fwd.s + i, n);
@@ -353,7 +435,14 @@ local_run(struct delivery *d, long n)
 
     for (i = 0; i < n; ++i) {
         if (!stralloc_copyb(&arg, lines[i].arg, lines[i].len) || !stralloc_0(&arg)) local_nomem();
+        if (d->forwardonly && lines[i].type == DQ_PROGRAM)
+            local_tempx("4.7.0", "Uh-oh: .qmail has prog delivery but is forward-only (x bit or +list).", 0, 0);
+        if (d->forwardonly && (lines[i].type == DQ_MAILDIR || lines[i].type == DQ_MBOX))
+            local_tempx("4.7.0", "Uh-oh: .qmail has file delivery but is forward-only (x bit or +list).", 0, 0);
         switch (lines[i].type) {
+        case DQ_PLUS:
+            if (str_equal(arg.s, "list")) d->forwardonly = 1;
+            break;
         case DQ_PROGRAM:
             ++d->nprog;
             if (local_program(arg.s) == 99) return;
@@ -404,7 +493,9 @@ main(int argc, char **argv)
     d.ext = argv[5]; d.domain = argv[6]; d.sender = argv[7];
     signal(SIGPIPE, SIG_IGN);
     umask(077);
+    local_home();
     local_lines(&d);
+    local_newsender(&d);
     if (local_env(&d) == -1) local_nomem();
     local_loopcheck(&d);
     n = local_instructions(&d, argv[8], &text);

@@ -177,7 +177,6 @@ copymessage(int fd)
     }
     buffer_flush(&out);
     if (fsync(fd) == -1) die(QQ_WRITE);
-    if (close(fd) == -1) die(QQ_WRITE);
 }
 
 static void
@@ -245,9 +244,14 @@ int
 main(void)
 {
     struct stat st;
+    sigset_t none;
     unsigned long id;
     int fd;
 
+    /* the caller's blocked signals survive exec: a blocked SIGALRM would
+       switch the time limit off */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGALRM, sigalrm);
     alarm(TIMEOUT);
@@ -255,6 +259,10 @@ main(void)
     if (chdir(auto_home) == -1) die(QQ_HOME);
     if (chdir("queue") == -1) die(QQ_QUEUE);
 
+    /* fd stays open until exit: while it is, the inode (our id) cannot be
+       given to another message, even if a caller who stopped us for days
+       saw our files removed as stale; so the names die() removes are
+       always this run's own */
     fd = makepid();
     if (fstat(fd, &st) == -1) die(QQ_PID);
     id = (unsigned long)st.st_ino;
@@ -266,6 +274,8 @@ main(void)
     fsyncdir("mess", id, QQ_MESS);
     fsyncdir("intd", id, QQ_INTD);
 
+    /* both names still there (pid/ and mess/): not removed as stale */
+    if (fstat(fd, &st) == -1 || st.st_nlink != 2) die(QQ_MESS);
     if (!qname(&todofn, "todo", id)) die(QQ_NOMEM);
     if (link(intdfn.s, todofn.s) == -1) die(QQ_TODO);
     madetodo = 1;

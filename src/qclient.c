@@ -20,6 +20,19 @@ qc_write(int fd, const char *s, size_t n, buffer *b)
     return w;
 }
 
+/* a copy of fd at 7 or above, the original closed: the pipe ends the
+   caller's open or closed descriptors put on 0, 1 or 6 must not be
+   overwritten or closed by the dup2 calls that follow */
+static int
+qc_high(int fd)
+{
+    int h = fcntl(fd, F_DUPFD, 7);
+
+    if (h == -1) _exit(QC_EXECFAIL);
+    close(fd);
+    return h;
+}
+
 static void
 child(int pm[2], int pe[2], int pc[2])
 {
@@ -27,6 +40,7 @@ child(int pm[2], int pe[2], int pc[2])
     const char *prog = getenv("MAILQUEUE");
     char *args[2];
     size_t n;
+    int m, e, c;
 
     if (!prog || !*prog) {
         for (n = 0; auto_home[n] && n < sizeof qbin - 32; ++n)
@@ -39,11 +53,13 @@ child(int pm[2], int pe[2], int pc[2])
     close(pm[1]);
     close(pe[1]);
     close(pc[0]);
-    if (dup2(pm[0], 0) == -1 || dup2(pe[0], 1) == -1) _exit(QC_EXECFAIL);
-    if (pc[1] != 6 && dup2(pc[1], 6) == -1) _exit(QC_EXECFAIL);
-    if (pm[0] != 0) close(pm[0]);
-    if (pe[0] != 1) close(pe[0]);
-    if (pc[1] != 6) close(pc[1]);
+    m = qc_high(pm[0]);
+    e = qc_high(pe[0]);
+    c = qc_high(pc[1]);
+    if (dup2(m, 0) == -1 || dup2(e, 1) == -1 || dup2(c, 6) == -1) _exit(QC_EXECFAIL);
+    close(m);
+    close(e);
+    close(c);
     args[0] = (char *)prog;
     args[1] = 0;
     execv(prog, args);
@@ -60,7 +76,6 @@ qclient_open(struct qclient *q)
     if (pipe(pm) == -1) return -1;
     if (pipe(pe) == -1) { close(pm[0]); close(pm[1]); return -1; }
     if (pipe(pc) == -1) goto fail2;
-    /* keep the child's ends off 0, 1 and 6 */
     q->pid = fork();
     if (q->pid == -1) goto fail3;
     if (q->pid == 0) child(pm, pe, pc);

@@ -105,8 +105,11 @@ err(struct session *s, const char *code, const char *esc, const char *text)
 static void __attribute__((noreturn))
 die_io(struct session *s, const char *what)
 {
+    char num[FMT_ULONG + 1];
+
     if (errno == ETIMEDOUT) {
-        logx(s, what, " timed out after ", "timeoutsmtpd", " seconds, disconnecting");
+        num[fmt_ulong(num, s->c->timeout)] = 0;
+        logx(s, what, " timed out after ", num, " seconds (timeoutsmtpd), disconnecting");
         reply("421", "4.4.2", "timeout, closing connection");
         bye(111);
     }
@@ -392,8 +395,12 @@ smtp_starttls(struct session *s, const char *arg, size_t len)
     buffer_init(&in, tls_read, 0, inbuf, sizeof inbuf);
     buffer_init(&out, tls_write, 1, outbuf, sizeof outbuf);
     s->tls = 1;
+    /* RFC 3207 4.2: forget what the client said before TLS, AUTH too (a
+       man in the middle could have logged in with his own name) */
     s->seenhelo = 0;
     s->helo.len = 0;
+    s->authed = 0;
+    s->user.len = 0;
     transaction_reset(s);
 }
 

@@ -89,6 +89,43 @@ refuse 54 "message unreadable (a directory on fd 0)" < "$T" 3< "$T/e"
 printf 'Subject: cut\n\npart' > "$T/cut"
 refuse 54 "writer died before the envelope" < "$T/cut" 3</dev/null
 
+# a caller who blocks SIGALRM and stalls mail-queue until its files look
+# stale (mail-clean and mail-send remove pid/ and mess/ files after 36
+# hours; removed by hand here): mail-queue unblocks its signals, keeps
+# its file open so that no other message can get its id, and refuses
+# to link todo once its files are gone (root: mail-queue set-id, the
+# caller nobody)
+if isroot; then
+    clean_state
+    out=$(python3 - "$Q" "$H/queue" <<'PY'
+import glob, os, signal, subprocess, sys, time
+q, queue = sys.argv[1], sys.argv[2]
+er, ew = os.pipe()
+p = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", q],
+                     stdin=subprocess.PIPE, stdout=er,
+                     preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM}))
+os.close(er)
+p.stdin.write(b"Subject: stalled\n\nbody\n"); p.stdin.close()
+mess = []
+for _ in range(500):
+    mess = [f for f in glob.glob(queue + "/mess/*/*") if b"stalled" in open(f, "rb").read()]
+    if mess: break
+    time.sleep(0.01)
+blk = [l.split()[1] for l in open("/proc/%d/status" % p.pid) if l.startswith("SigBlk:")][0]
+ino = os.stat(mess[0]).st_ino
+held = any(os.stat("/proc/%d/fd/%s" % (p.pid, fd)).st_ino == ino for fd in os.listdir("/proc/%d/fd" % p.pid))
+for f in glob.glob(queue + "/pid/*") + mess: os.unlink(f)
+os.write(ew, b"Fa@b\0Tx@y\0\0"); os.close(ew)
+print("blk=%s held=%s rc=%d" % (blk, held, p.wait()))
+PY
+)
+    is "$out" "blk=0000000000000000 held=True rc=64" "stalled past its files' removal: signals unblocked, file held, refused (64)"
+    same_state; ok $? "stalled caller: nothing left in the queue, no todo entry for a message without mess"
+else
+    skip "needs root" "stalled mail-queue refused"
+    skip "needs root" "stalled mail-queue: nothing left"
+fi
+
 # a full disk: the queue on a tiny tmpfs (root only)
 if isroot && mount -t tmpfs -o size=256k,mode=0750 tmpfs "$H/queue" 2>/dev/null; then
     MOUNTS="$H/queue"

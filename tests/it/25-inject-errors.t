@@ -37,6 +37,14 @@ filter kill 'kill -9 $$'
 try kill 111 "crashed" "queue program killed"
 try nonexistent 111 "unable to run" "MAILQUEUE names a missing program"
 
+# the caller's own descriptors do not matter: fds 3-5 open (pipe ends land
+# on 6), standard output closed (a pipe end lands on 1)
+out=$(printf '%s' "$msg" | MAILQUEUE="$T/d82" "$I" a@example.org 2>&1 3</dev/null 4</dev/null 5</dev/null)
+is "$?:$out" "100:mail-inject: fatal: spam is not welcome here (#5.7.1)" "fds 3-5 open: the filter's fd 6 message still arrives"
+printf '%s' "$msg" | "$I" a@example.org >&-
+is "$?:$(qcount todo)" "0:1" "standard output closed: the message is queued"
+find "$H/queue/todo" "$H/queue/intd" "$H/queue/mess" -type f -delete
+
 # the real queue refuses an over-long address: permanent
 long=$(head -c 1100 /dev/zero | tr '\0' x)
 printf '%s' "$msg" | "$I" "$long@example.org" >/dev/null 2>&1

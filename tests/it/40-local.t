@@ -91,9 +91,9 @@ ml "$U-a.b" - a.b
 is "$rc$(newcount Maildir)" 02 "'.' in the extension is ':' in the file name"
 ml "$U-a/b" - a/b
 is "$rc$(newcount Maildir)" 03 "'/' too: no path into another directory"
-put .qmail-list-default "|echo \"D=\$DEFAULT E=\$EXT E2=\$EXT2 E3=\$EXT3 E4=\${EXT4-unset}\" > env\n"
+put .qmail-list-default "|echo \"D=\$DEFAULT E=\$EXT E2=\$EXT2 E3=\$EXT3 E4=\${EXT4-unset}.\" > env\n"
 ml "$U-list-Foo-bar" - list-Foo-bar
-is "$rc:$(cat "$HM/env")" "0:D=Foo-bar E=list-Foo-bar E2=Foo-bar E3=bar E4=unset" ".qmail-list-default: DEFAULT, EXT, EXT2-4"
+is "$rc:$(cat "$HM/env")" "0:D=Foo-bar E=list-Foo-bar E2=Foo-bar E3=bar E4=." ".qmail-list-default: DEFAULT, EXT, EXT2-4 (empty, not unset, past the last dash: qmail)"
 put .qmail-list-foo-default "|echo deeper \$DEFAULT > env\n"
 ml "$U-list-foo-x" - list-foo-x
 is "$(cat "$HM/env")" "deeper x" "the longest -default file wins"
@@ -104,13 +104,18 @@ ml "$U-zzz-y" - zzz-y
 is "$rc:$(cat "$HM/env")" "0:catchall zzz-y" ".qmail-default takes the rest"
 
 # ---- the environment of a program ----
-put .qmail-env "|env | grep -E '^(RECIPIENT|SENDER|USER|HOME|HOST|LOCAL|EXT|EXT2|DTLINE|RPLINE|UFLINE)=' | sort > env; cat > env.msg\n"
+put .qmail-env "|env | grep -E '^(RECIPIENT|SENDER|NEWSENDER|USER|HOME|HOST[234]?|LOCAL|EXT|EXT2|DTLINE|RPLINE|UFLINE)=' | sort > env; cat > env.msg\n"
 ml "$U-Env" - Env
 want="DTLINE=Delivered-To: $U-Env@test.example
+EXT2=
 EXT=Env
 HOME=$HM
+HOST2=test
+HOST3=test
+HOST4=test
 HOST=test.example
 LOCAL=$U-Env
+NEWSENDER=$S
 RECIPIENT=$U-Env@test.example
 RPLINE=Return-Path: <$S>
 SENDER=$S
@@ -186,7 +191,64 @@ is "$rc" 111 "missing Maildir: temporary"
 case $out in *"NoMaildir/"*"tmp/ missing"*) r=0 ;; *) r=1 ;; esac
 ok $r "and said: $out"
 
+# ---- qmail's safety rules: home, blank first line, forward-only ----
+clean
+put .qmail "./Maildir/\n"
+chmod 770 "$HM"
+ml "$U" "" ""
+is "$rc$(newcount Maildir)" 1110 "a group-writable home: deferred (others could write our .qmail files)"
+case $out in *"home directory is writable by group or others"*"(#4.7.0)") r=0 ;; *) r=1 ;; esac
+ok $r "and said why: $out"
+chmod 1700 "$HM"
+ml "$U" "" ""
+is "$rc$(newcount Maildir)" 1110 "a sticky home (qmail: the user is editing .qmail): deferred"
+chmod 700 "$HM"
+put .qmail "\n./Maildir/\n"
+ml "$U" "" ""
+is "$rc$(newcount Maildir)" 1110 "a blank first line in .qmail: deferred, not discarded"
+case $out in *"first line of .qmail file is blank"*) r=0 ;; *) r=1 ;; esac
+ok $r "and said why: $out"
+put .qmail " \n"
+ml "$U" "" ""; is "$rc" 111 "a .qmail of one blank line: deferred (it used to discard the mail)"
+put .qmail "./Maildir/\n"; chmod 744 "$HM/.qmail"
+ml "$U" "" ""
+is "$rc$(newcount Maildir)" 1110 "x bit on .qmail (forward only) and a Maildir line: deferred"
+case $out in *"file delivery but is forward-only"*"(#4.7.0)") r=0 ;; *) r=1 ;; esac
+ok $r "and said why: $out"
+put .qmail "&a@example.org\n+list\n|echo never > never\n"
+ml "$U" "" ""
+is "$rc" 111 "+list, then a program line: deferred"
+[ -e "$HM/never" ] && r=1 || r=0
+ok $r "the program did not run"
+put .qmail "./Maildir/\n+other\n"
+ml "$U" "" ""; is "$rc$(newcount Maildir)" 01 "a + line other than +list is ignored"
+before=$(qcount todo)
+put .qmail-lst "&member@example.org\n"
+put .qmail-lst-owner "./Maildir/\n"
+ml "$U-lst" - lst
+tf=$(ls -t $(find "$H/queue/todo" -type f) | head -1)
+is "$rc:$(qcount todo):$(tr '\0' '|' < "$tf" | sed 's/^.*|F/F/')" "0:$((before + 1)):F$U-lst-owner@test.example|Tmember@example.org||" \
+    "with .qmail-lst-owner, forwards from .qmail-lst go out from $U-lst-owner@test.example (qmail's rule)"
+put .qmail-xx-default "./Maildir/\n"
+long=$(head -c 300 /dev/zero | tr '\0' a)
+ml "$U-xx-$long" - "xx-$long"
+is "$rc$(newcount Maildir)" 02 "an extension too long for a file name falls back to -default"
+ml "$U-$long" - "$long"
+is "$rc" 100 "and bounces when no -default file matches (not a temporary failure for ever)"
+
+# ---- envelope data cannot add header lines ----
+clean
+put .qmail "./mbox\n./Maildir/\n"
+out=$(as "$H/bin/mail-local" "$U" "$HM" "$U" "" "" test.example "$(printf 'x@y>\n\nFrom forged@evil Mon Jan  1 00:00:00 2024\nSubject: forged\r\nX: <')" ./Maildir/ < "$T/msg" 2>&1)
+is "$?" 0 "a sender with newlines in it: delivered"
+is "$(grep -c '^From ' "$HM/mbox")" 1 "one From_ line in the mbox (no second, forged message)"
+f=$(find "$HM/Maildir/new" -type f)
+is "$(sed -n 1p "$f" | tr '\r' '~')" "Return-Path: <x@y>__From forged@evil Mon Jan  1 00:00:00 2024_Subject: forged__X: <>" \
+    "the Return-Path line stays one line (newline and CR written as _)"
+is "$(sed -n 2p "$f")" "Delivered-To: $U@test.example" "Delivered-To comes right after it"
+
 # ---- the loop guard ----
+clean
 put .qmail "./Maildir/\n"
 msg "Delivered-To: someone@else.example\nDelivered-To: ${U^^}@Test.Example\n"
 ml "$U" "" ""

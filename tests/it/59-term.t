@@ -22,10 +22,10 @@ waitfor() {  # waitfor SECONDS COMMAND...
 qempty() { [ "$(cd "$H/queue" && find mess todo intd info local remote pid -type f | wc -l)" = 0 ]; }
 
 if isroot; then
-    U=kirimt5
+    U=kirimt59
     userdel "$U" 2>/dev/null
     useradd -M -d "$T/nohome" -s /usr/sbin/nologin "$U" || echo "Bail out! useradd $U"
-    trap 'userdel kirimt5 2>/dev/null; cleanup' EXIT
+    trap 'userdel kirimt59 2>/dev/null; cleanup' EXIT
 else
     U=$(id -un)
 fi

@@ -98,6 +98,31 @@ m=$(grep -l "^Subject: submitted" $(find "$H/queue/mess" -type f))
 grep -q "with ESMTPSA (TLSv1.2 [^)]*) (authenticated as alice@example.org);" "$m"; ok $? "Received: ESMTPSA and the user"
 smtpd_stop
 
+# AUTH in clear (smtpauthcleartext 1), then STARTTLS: the login is
+# forgotten with the rest of the session (RFC 3207 4.2): a man in the
+# middle cannot log the client's TLS session in as himself
+printf '1\n' > "$H/control/smtpauthcleartext"; chmod 644 "$H/control/smtpauthcleartext"
+smtpd_start
+out=$(python3 - "$SIP" "$PORT" <<'PY'
+import smtplib, ssl, sys
+s = smtplib.SMTP(sys.argv[1], int(sys.argv[2]), local_hostname='c.example', timeout=60)
+s.ehlo('c.example')
+r = [s.docmd('AUTH', 'PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHNlc2FtZQ==')[0]]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s.starttls(context=ctx); s.ehlo('c.example')
+r.append(s.has_extn('auth'))
+r.append(s.docmd('MAIL', 'FROM:<alice@example.org>')[0])
+r.append(s.docmd('RCPT', 'TO:<someone@remote.example>')[0])
+r.append(s.docmd('RSET')[0])
+r.append(s.docmd('AUTH', 'PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHNlc2FtZQ==')[0])
+s.quit()
+print(*r)
+PY
+)
+is "$out" "235 True 250 553 250 235" "AUTH before STARTTLS is forgotten: AUTH offered again, no relaying until the client logs in over TLS"
+smtpd_stop
+rm -f "$H/control/smtpauthcleartext"
+
 # smtps: TLS from the first byte
 smtpd_start SMTPS=1
 timeout 120 swaks --server "$SIP" --port "$PORT" --tls-on-connect --auth LOGIN --auth-user alice@example.org \

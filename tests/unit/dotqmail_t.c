@@ -34,6 +34,7 @@ test_class(void)
     ok(cls("./mbox", 0) == DQ_MBOX && cls("/var/mail/joe", 0) == DQ_MBOX, "mboxes");
     ok(cls(".", 0) == DQ_BAD, "a lone dot");
     ok(cls("!x", 0) == DQ_BAD && cls("-x", 0) == DQ_BAD, "other first characters");
+    ok(cls("+list", "list") == DQ_PLUS && cls("+", "") == DQ_PLUS, "+ lines (qmail's +list)");
 }
 
 static void
@@ -49,6 +50,9 @@ test_parse(void)
     ok(dotqmail_parse(S("./a\0/\n"), l, 4, &why, &line) == -1, "NUL byte");
     ok(dotqmail_parse(S("./a/\n./b/\n"), l, 1, &why, &line) == -1, "more than fit");
     ok(dotqmail_parse(S("# only\n"), l, 4, &why, &line) == 0, "comments only: none");
+    ok(dotqmail_parse(S("\n./a/\n"), l, 4, &why, &line) == -1 && line == 1, "a blank first line is an error");
+    ok(dotqmail_parse(S(" \t\n"), l, 4, &why, &line) == -1, "a file of one blank line too");
+    ok(dotqmail_parse(S("./a/\n\n./b/\n"), l, 4, &why, &line) == 2, "blank lines after the first are ignored");
 }
 
 static void
