@@ -410,6 +410,24 @@ addrlist_at(const char *a, size_t alen)
     return i + byte_chr(a + i, alen - i, '@');
 }
 
+int
+addrlist_envelope(stralloc *out, const char *a, size_t alen)
+{
+    size_t at = addrlist_at(a, alen), i;
+    char c;
+
+    for (i = 0; i < alen; ++i) {
+        c = a[i];
+        if (i < at && a[0] == '"') {            /* the quoted local part */
+            if (i == 0 || (c == '"' && i + 1 == at)) continue;
+            if (c == '\\' && i + 1 < at) c = a[++i];
+        }
+        if ((unsigned char)c < 32 || c == 127) c = '?';
+        if (!stralloc_append(out, &c)) return 0;
+    }
+    return 1;
+}
+
 static int
 nonempty(const char *s)
 {

@@ -58,4 +58,10 @@ int addrlist_qualify(stralloc *out, const char *a, size_t alen,
    alen when there is no domain (an '@' inside quotes does not count). */
 size_t addrlist_at(const char *a, size_t alen);
 
+/* Appends a[0..alen) (addr-spec form) to out as the envelope keeps it,
+   as mail-smtpd and qmail do: the local part without its quotes and
+   backslashes ("john doe"@x is john doe@x; mail-remote quotes it again
+   on the wire), every control byte made '?'. 0: out of memory. */
+int addrlist_envelope(stralloc *out, const char *a, size_t alen);
+
 #endif

@@ -1,4 +1,5 @@
 /* dsn.c: build the text of an RFC 3464 bounce */
+#include <string.h>
 #include "byte.h"
 #include "date822.h"
 #include "dsn.h"
@@ -241,7 +242,7 @@ dsn_head(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
 {
     if (!cats(sa, "Date: ") || !catdate(sa, d->now)
         || !cats(sa, "\nFrom: Mail Delivery System <") || !cats(sa, d->from)
-        || !cats(sa, ">\nTo: <") || !cats(sa, d->to)
+        || !cats(sa, ">\nTo: <") || !catline(sa, d->to, strlen(d->to), DIAGMAX)
         || !cats(sa, ">\nSubject: Undelivered mail returned to sender"
                  "\nAuto-Submitted: auto-replied\nMIME-Version: 1.0"
                  "\nContent-Type: multipart/report; report-type=delivery-status;"

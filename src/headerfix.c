@@ -73,6 +73,7 @@ headerfix_line(const char *s, size_t len, int first)
     size_t i = 0, n;
 
     if (!len) return HF_MORE;
+    if (len == 1 && s[0] == '\r') return HF_MORE;     /* "\r" of a "\r\n" cut by a read */
     if (isblank_(s[0])) return first ? HF_END : HF_CONT;
     while (i < len && i < NAMEMAX && isftext((unsigned char)s[i])) ++i;
     n = i;
@@ -326,14 +327,17 @@ ulong_cat(stralloc *out, unsigned long u)
     return stralloc_catb(out, n + k, sizeof n - k);
 }
 
+/* <when.pid.seq[R]@idhost>: R for a Resent-Message-ID, which must
+   differ from a Message-ID made in the same run */
 static int
-msgid_cat(stralloc *out, const struct headerfix *hf)
+msgid_cat(stralloc *out, const struct headerfix *hf, int resent)
 {
     size_t n;
 
     if (!stralloc_append(out, "<") || !ulong_cat(out, (unsigned long)hf->when)) return -1;
     if (!stralloc_append(out, ".") || !ulong_cat(out, hf->pid)) return -1;
     if (!stralloc_append(out, ".") || !ulong_cat(out, hf->seq)) return -1;
+    if (resent && !stralloc_append(out, "R")) return -1;
     if (!stralloc_append(out, "@")) return -1;
     n = out->len;
     if (!clean_cat(out, hf->idhost, " ()<>,;:\\\"@")) return -1;
@@ -366,7 +370,7 @@ missing_put(const struct headerfix *hf, int has, const char *prefix,
     }
     if (!(has & P_MSGID)) {
         if (!stralloc_cats(out, prefix) || !stralloc_cats(out, "Message-ID: ")) return -1;
-        if (msgid_cat(out, hf) == -1) return -1;
+        if (msgid_cat(out, hf, *prefix != 0) == -1) return -1;
     }
     return 0;
 }

@@ -66,10 +66,16 @@ opts_parse(struct opts *o, int argc, char **argv)
         die_perm("-h takes recipients from the header only, not from arguments");
 }
 
+/* control/name, unless the environment variable var (qmail-inject's
+   name for it) is set and not empty */
 static void
-config_line(stralloc *sa, const char *name)
+config_line(stralloc *sa, const char *name, const char *var)
 {
-    if (ctldefault_line(sa, name) == -1)
+    const char *v = getenv(var);
+
+    if (v && *v) {
+        if (!stralloc_copys(sa, v)) die_nomem();
+    } else if (ctldefault_line(sa, name) == -1)
         die_temp("unable to read ", auto_home, "/control/", name);
     if (!stralloc_0(sa)) die_nomem();
 }
@@ -78,10 +84,10 @@ static void
 config_read(struct config *c)
 {
     if (chdir(auto_home) == -1) die_temp("unable to chdir to ", auto_home);
-    config_line(&c->defaulthost, "defaulthost");
-    config_line(&c->defaultdomain, "defaultdomain");
-    config_line(&c->plusdomain, "plusdomain");
-    config_line(&c->idhost, "idhost");
+    config_line(&c->defaulthost, "defaulthost", "QMAILDEFAULTHOST");
+    config_line(&c->defaultdomain, "defaultdomain", "QMAILDEFAULTDOMAIN");
+    config_line(&c->plusdomain, "plusdomain", "QMAILPLUSDOMAIN");
+    config_line(&c->idhost, "idhost", "QMAILIDHOST");
 }
 
 static const char *
@@ -124,7 +130,9 @@ passwd_name(unsigned long uid)
 static const char *
 user_name(void)
 {
-    const char *u = env_first("MAILUSER", "USER", "LOGNAME");
+    const char *u = env_first("QMAILUSER", "MAILUSER", "USER");
+
+    if (!u) u = env_first("LOGNAME", 0, 0);
 
     if (u) return u;
     u = passwd_name((unsigned long)getuid());
@@ -135,13 +143,13 @@ static void
 settings(struct headerfix *hf, const struct opts *o, const struct config *c)
 {
     struct timeval tv;
-    const char *host = env_first("MAILHOST", 0, 0);
+    const char *host = env_first("QMAILHOST", "MAILHOST", 0);
 
     gettimeofday(&tv, 0);
     byte_zero(hf, sizeof *hf);
     hf->user = user_name();
     hf->host = host ? host : c->defaulthost.s;
-    hf->fullname = o->fullname ? o->fullname : env_first("MAILNAME", "NAME", 0);
+    hf->fullname = o->fullname ? o->fullname : env_first("QMAILNAME", "MAILNAME", "NAME");
     hf->idhost = c->idhost.s;
     hf->hosts.defaulthost = c->defaulthost.s;
     hf->hosts.defaultdomain = c->defaultdomain.s;
@@ -206,9 +214,13 @@ sender_make(stralloc *sender, const struct opts *o, const struct headerfix *hf)
         if (addrlist_parse(o->sender, str_len(o->sender), &a) == -1) die_nomem();
         if (!a.len) return;
         n = str_len(a.s);       /* the first address */
-    } else {
-        if (!addrlist_catlocal(&a, hf->user, str_len(hf->user))
-            || !stralloc_append(&a, "@")) die_nomem();
+    } else {    /* the From field's address; QMAILSUSER, QMAILSHOST change it */
+        const char *u = env_first("QMAILSUSER", 0, 0), *h = env_first("QMAILSHOST", 0, 0);
+
+        if (!u) u = hf->user;
+        if (!h) h = hf->host;
+        if (!addrlist_catlocal(&a, u, str_len(u)) || !stralloc_append(&a, "@")
+            || !stralloc_cats(&a, h)) die_nomem();
         n = a.len;
     }
     if (addrlist_qualify(sender, a.s, n, &hf->hosts) == -1) die_nomem();
@@ -257,17 +269,24 @@ message_queue(const stralloc *head, const stralloc *msg, size_t body,
               const stralloc *sender, const stralloc *rcpt)
 {
     static struct qclient q;
+    static stralloc env;
     const char *err;
-    size_t i;
+    size_t i, n;
     int code;
 
     if (qclient_open(&q) == -1) die_temp("unable to start the queue");
     qclient_put(&q, head->s, head->len);
     qclient_put(&q, msg->s + body, msg->len - body);
     body_copy(queue_put, &q);
-    qclient_from(&q, sender->s, sender->len);
-    for (i = 0; i < rcpt->len; i += str_len(rcpt->s + i) + 1)
-        qclient_to(&q, rcpt->s + i, str_len(rcpt->s + i));
+    env.len = 0;
+    if (!addrlist_envelope(&env, sender->s, sender->len)) die_nomem();
+    qclient_from(&q, env.s, env.len);
+    for (i = 0; i < rcpt->len; i += n + 1) {
+        n = str_len(rcpt->s + i);
+        env.len = 0;
+        if (!addrlist_envelope(&env, rcpt->s + i, n)) die_nomem();
+        qclient_to(&q, env.s, env.len);
+    }
     err = qclient_close(&q, &code);
     if (!*err) _exit(0);
     if (*err == 'D') die_perm(err + 1);

@@ -92,6 +92,21 @@ outnum(unsigned long u)
     buffer_putulong(buffer_1, u);
 }
 
+/* an address from a queue file (any local user's envelope): control
+   bytes would move the terminal's cursor or forge lines, so they are
+   written as '?' */
+static void
+outaddr(const char *s)
+{
+    char c;
+
+    for (; *s; ++s) {
+        c = *s;
+        if ((unsigned char)c < 32 || c == 127) c = '?';
+        buffer_put(buffer_1, &c, 1);
+    }
+}
+
 static void
 header(unsigned long id, time_t t, unsigned long size, const char *sender)
 {
@@ -104,7 +119,7 @@ header(unsigned long id, time_t t, unsigned long size, const char *sender)
     buffer_puts(buffer_1, "  ");
     outnum(size);
     buffer_puts(buffer_1, " bytes  from <");
-    buffer_puts(buffer_1, sender ? sender : "?");
+    outaddr(sender ? sender : "?");
     buffer_puts(buffer_1, ">\n");
 }
 
@@ -114,7 +129,7 @@ rcptline(const char *state, const char *addr)
     buffer_puts(buffer_1, "  ");
     buffer_puts(buffer_1, state);
     buffer_puts(buffer_1, "  ");
-    buffer_puts(buffer_1, addr);
+    outaddr(addr);
     buffer_puts(buffer_1, "\n");
 }
 

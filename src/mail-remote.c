@@ -243,22 +243,22 @@ addmx(struct job *j, const char *domain)
         report_s(j, 'Z', "Temporary DNS trouble looking up the MX records of the domain (#4.4.3)");
     if (mxlist_isnull(mx.s, mx.len))
         report_s(j, 'D', "The domain does not accept mail: its MX record is a null MX, RFC 7505 (#5.1.10)");
-    if (!mx.len) {
+    if (!mx.len)    /* the implicit MX: the loop check below applies too (RFC 5321 5.1) */
         addhost(j, domain, MXLIST_IMPLICIT, 0);
-        return;
-    }
-    while ((r = mxlist_next(mx.s, mx.len, &pos, &pref, &name)) == 1) {
+    while (mx.len && (r = mxlist_next(mx.s, mx.len, &pos, &pref, &name)) == 1) {
         if (!*name || str_equal(name, ".")) continue;
         if (islocalname(name) && pref < prefme) prefme = pref;
         addhost(j, name, pref, dns_random(1u << 30));
     }
-    if (r == -1) report_s(j, 'Z', "Malformed answer to the MX lookup (#4.4.3)");
+    if (mx.len && r == -1) report_s(j, 'Z', "Malformed answer to the MX lookup (#4.4.3)");
     for (i = 0; i < j->mx.n; ++i)
         if (islocalip(j->mx.a[i].ip) && j->mx.a[i].pref < prefme) prefme = j->mx.a[i].pref;
     if (prefme != (unsigned long)-1) {
         mxlist_cut(&j->mx, prefme);
         if (!j->mx.n)
-            report_s(j, 'D', "Mail loop: this host is the best MX of the domain, "
+            report_s(j, 'D', mx.len ? "Mail loop: this host is the best MX of the domain, "
+                     "but the domain is not in control/locals (#5.4.6)"
+                     : "Mail loop: the domain has no MX and its address is this host's, "
                      "but the domain is not in control/locals (#5.4.6)");
     }
 }
@@ -275,6 +275,9 @@ addresses(struct job *j)
     j->port = SMTPROUTES_PORT;
     mxlist_reset(&j->mx);
     if (literal(j->domain, dlen, ip)) {
+        if (islocalip(ip))
+            report_s(j, 'D', "Mail loop: the address literal is this host's, "
+                     "but it is not in control/locals (#5.4.6)");
         if (!mxlist_add(&j->mx, ip, 0, j->domain, 0)) nomem(j);
         return;
     }
@@ -372,6 +375,15 @@ deliver(struct job *j)
     report_end(j, 0, 'Z', j->why.s, j->why.len);
 }
 
+/* a control byte cannot go into an SMTP command (CR LF would end it) */
+static int
+hascontrol(const char *s)
+{
+    for (; *s; ++s)
+        if ((unsigned char)*s < 32 || *s == 127) return 1;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -390,6 +402,11 @@ main(int argc, char **argv)
     j.m.fd = 0;
     if (chdir(auto_home) == -1) report_s(&j, 'Z', "Unable to switch to the kirim home directory (#4.3.0)");
     if (!*j.domain) report_s(&j, 'D', "The recipient address has no domain (#5.1.3)");
+    if (hascontrol(j.m.sender))
+        report_s(&j, 'D', "The sender address contains control characters (#5.1.7)");
+    for (i = 0; i < j.n; ++i)
+        if (hascontrol(j.r[i].addr))
+            report_s(&j, 'D', "A recipient address contains control characters (#5.1.3)");
     readcontrols(&j);
     j.m.helohost = helohost.s;
     j.m.timeoutconnect = timeoutconnect;

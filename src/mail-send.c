@@ -334,7 +334,9 @@ readconfig(struct config *c)
     if (!readline(&c->bouncefrom, "control/bouncefrom", "MAILER-DAEMON")) return 0;
     if (!readline(&c->bouncehost, "control/bouncehost", c->me.s)) return 0;
     if (!readline(&c->dbhost, "control/doublebouncehost", c->me.s)) return 0;
-    if (!readline(&c->dbto, "control/doublebounceto", "postmaster")) return 0;
+    /* doublebounceto: an empty line throws double bounces away (qmail) */
+    if (control_readline(&c->dbto, "control/doublebounceto", "postmaster") == -1)
+        return cfgwarn("unable to read ", "control/doublebounceto");
     if (!readline(&c->vd.noathost, "control/envnoathost", c->me.s)) return 0;
     r = control_readlines(&c->vd.locals, "control/locals");
     if (r == -1) return cfgwarn("unable to read ", "control/locals");
@@ -507,13 +509,13 @@ readinfo(unsigned long id, unsigned long *birth, stralloc *sender)
     int r = getfile(&tmp, "info", id);
 
     if (r != 1) return r;
-    if (tmp.len < 2 || tmp.s[0] != 'T') return -1;
+    if (tmp.len < 2 || tmp.s[0] != 'T') return -2;
     for (i = 1; i < tmp.len && tmp.s[i]; ++i) ;
-    if (i + 1 >= tmp.len || tmp.s[i + 1] != 'F') return -1;
-    if (scan_ulong(tmp.s + 1, birth) != i - 1) return -1;
+    if (i + 1 >= tmp.len || tmp.s[i + 1] != 'F') return -2;
+    if (scan_ulong(tmp.s + 1, birth) != i - 1) return -2;
     i += 2;
     for (n = 0; i + n < tmp.len && tmp.s[i + n]; ++n) ;
-    if (i + n >= tmp.len) return -1;
+    if (i + n >= tmp.len) return -2;
     if (!stralloc_copyb(sender, tmp.s + i, n)) die_nomem();
     return 1;
 }
@@ -580,8 +582,13 @@ bounce(unsigned long id, unsigned long birth, int withmess)
 
     if (getfile(&brecs, "bounce", id) == -1) { log_msg("warning: unable to read bounce/", id, 0); log_end(); return 0; }
     if (!brecs.len) return 1;
-    if (str_equal(bsender.s, DOUBLE_SENDER)) {
-        log_msg("alert: triple bounce: discarding bounce/", id, 0);
+    if (str_equal(bsender.s, DOUBLE_SENDER)) {     /* qmail's wording */
+        log_msg("triple bounce: discarding bounce/", id, 0);
+        log_end();
+        return 1;
+    }
+    if (!bsender.s[0] && !cfg.dbto.len) {   /* doublebounceto: an empty line */
+        log_msg("double bounce: discarding bounce/", id, 0);
         log_end();
         return 1;
     }
@@ -619,26 +626,41 @@ bounce(unsigned long id, unsigned long birth, int withmess)
     return *r == 'D';
 }
 
+/* try finish(m) again in BOUNCE_RETRY seconds */
+static void
+finish_later(int m)
+{
+    msgs[m].flags |= M_FINISH;
+    msgs[m].next[0] = now + BOUNCE_RETRY;
+    heap_push(0, m);
+}
+
 static void
 finish(int m)
 {
     unsigned long id = msgs[m].id, birth = msgs[m].birth;
     int keep = (msgs[m].flags & M_KEEPMESS) != 0;
 
-    switch (readinfo(id, &birth, &bsender)) {
-    case 1: break;
-    case 0: if (!stralloc_copys(&bsender, "")) die_nomem(); break;
-    default: log_msg("warning: unable to read info of msg ", id, 0); log_end();
-             if (!stralloc_copys(&bsender, DOUBLE_SENDER)) die_nomem();
+    int r = readinfo(id, &birth, &bsender);
+
+    if (r == -1 && !keep) {     /* for now, perhaps: the bounce waits, the message too */
+        log_msg("warning: unable to read info of msg ", id, ", will retry: ");
+        log_s(strerror(errno));
+        log_end();
+        finish_later(m);
+        return;
     }
+    if (r == 0 && !stralloc_copys(&bsender, "")) die_nomem();
     if (!stralloc_0(&bsender)) die_nomem();
-    if (!bounce(id, birth, !keep)) {
-        if (!keep) {
-            msgs[m].flags |= M_FINISH;
-            msgs[m].next[0] = now + BOUNCE_RETRY;
-            heap_push(0, m);
-            return;
+    if (r < 0) {
+        /* a corrupt info file (or an unreadable one at start-up): no sender */
+        if (getfile(&brecs, "bounce", id) == 1 && brecs.len) {
+            log_msg("alert: no sender known for msg ", id, ": discarding bounce/");
+            log_n(id);
+            log_end();
         }
+    } else if (!bounce(id, birth, !keep)) {
+        if (!keep) { finish_later(m); return; }
         /* no later try: the id is free for new mail, whose bounce file
            a later try could take for this message's */
         log_msg("alert: bounce of msg ", id, " not queued at start-up, discarding it");
@@ -735,7 +757,7 @@ pick(int c)
         if (msgs[m].flags & M_FINISH) { msgs[m].flags &= ~M_FINISH; finish(m); continue; }
         r = readinfo(msgs[m].id, &birth, &ch->sender);
         if (r == 1) r = getfile(&ch->file, ch->name, msgs[m].id);
-        if (r == -1) {
+        if (r < 0) {
             log_msg("warning: unable to read the files of msg ", msgs[m].id, ", will retry");
             log_end();
             msgs[m].next[c] = retry_next(msgs[m].birth ? msgs[m].birth : now, now, ch->step);
@@ -1048,6 +1070,19 @@ todo_schedule(const struct entry *e)
     if (!(msgs[m].flags & (M_PEND(0) | M_PEND(1)))) finish(m);
 }
 
+/* mail-clean could not do all of a T request: when the todo entry is
+   gone anyway no scan brings the message back, so it is scheduled (the
+   intd leftover goes with the message's other files at its end); when
+   it is still there, the next scan takes the message again */
+static int
+todo_left(unsigned long id)
+{
+    struct stat st;
+
+    name("todo", id);
+    return stat(fn.s, &st) == 0 || errno != ENOENT;
+}
+
 /* make the batch durable, then drop its todo entries (DESIGN section 5):
    every file is synced, then every directory that changed, once; only
    then does mail-clean remove todo entries, and only of those messages */
@@ -1076,7 +1111,7 @@ todo_commit(size_t n)
             if (dirty[k][s]) { fsyncsplit(batchdir[k], s); dirty[k][s] = 0; }
     for (i = 0; i < n; ++i) if (batch[i].ok) clean_request('T', batch[i].id);
     for (i = 0; i < n; ++i)
-        if (batch[i].ok && !clean_reply(batch[i].id)) batch[i].ok = 0;
+        if (batch[i].ok && !clean_reply(batch[i].id) && todo_left(batch[i].id)) batch[i].ok = 0;
     now = (unsigned long)time(0);
     for (i = 0; i < n; ++i) if (batch[i].ok) todo_schedule(&batch[i]);
 }

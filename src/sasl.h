@@ -7,7 +7,9 @@
 #include "stralloc.h"
 
 #define SASL_B64MAX 1024    /* base64 bytes in one response */
-#define SASL_PARTMAX 255    /* bytes in a user name or a password */
+#define SASL_PARTMAX 240    /* bytes in a user name or a password: both, a
+                               timestamp and three NULs fit the 512 bytes a
+                               checkpassword program reads */
 
 /* One base64 response into out (which may then hold any byte, NUL
    included). "=" is the empty response (RFC 4954). 1 ok; 0 not base64,

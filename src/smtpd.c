@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -442,6 +444,26 @@ auth_ask(struct session *s, const char *challenge, stralloc *resp)
     return auth_decode(s, line.s, line.len, resp);
 }
 
+/* wait for pid at most secs seconds (0: no limit), then kill it;
+   1 with *wstat when it ended, 0 when it was killed */
+static int
+waitlimit(pid_t pid, unsigned long secs, int *wstat)
+{
+    unsigned long waited = 0, step = 1;     /* milliseconds */
+    pid_t r;
+
+    for (;;) {
+        r = waitpid(pid, wstat, secs ? WNOHANG : 0);
+        if (r == pid) return 1;
+        if (r == -1 && errno != EINTR) return 0;
+        if (secs && waited >= secs * 1000) break;
+        if (r == 0) { poll(0, 0, (int)step); waited += step; if (step < 64) step *= 2; }
+    }
+    kill(pid, SIGKILL);
+    do r = waitpid(pid, wstat, 0); while (r == -1 && errno == EINTR);
+    return 0;
+}
+
 /* run the checkpassword program: user NUL password NUL timestamp NUL on fd 3;
    its exit code: 0 good, 111 trouble, anything else no */
 static int
@@ -450,7 +472,7 @@ auth_check(struct session *s, const char *u, size_t ul, const char *p, size_t pl
     static stralloc io;
     char num[FMT_ULONG];
     int pi[2], wstat, fd;
-    pid_t pid, r;
+    pid_t pid;
     size_t n;
 
     if (!stralloc_copyb(&io, u, ul) || !stralloc_0(&io) || !stralloc_catb(&io, p, pl)
@@ -472,8 +494,12 @@ auth_check(struct session *s, const char *u, size_t ul, const char *p, size_t pl
     if (write(pi[1], io.s, io.len) != (ssize_t)io.len) { /* the program decides */ }
     close(pi[1]);
     byte_zero(io.s, io.len);
-    do r = waitpid(pid, &wstat, 0); while (r == -1 && errno == EINTR);
-    if (r == -1 || !WIFEXITED(wstat)) return 111;
+    /* a program that hangs must not hold the session: timeoutsmtpd */
+    if (!waitlimit(pid, s->c->timeout, &wstat)) {
+        logx(s, "checkpassword program killed after timeoutsmtpd seconds");
+        return 111;
+    }
+    if (!WIFEXITED(wstat)) return 111;
     return WEXITSTATUS(wstat);
 }
 

@@ -383,13 +383,61 @@ senddata(struct smtpsession *s, struct smtpsession_msg *m)
     }
 }
 
+/* RFC 5321 4.1.2: atext */
+static int
+atext(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || (c && byte_chr("!#$%&'*+-/=?^_`{|}~", 19, (char)c) < 19);
+}
+
+/* s[0..n) is a Dot-string: atoms joined by single dots */
+static int
+dotstring(const char *s, size_t n)
+{
+    size_t i;
+
+    if (!n || s[0] == '.' || s[n - 1] == '.') return 0;
+    for (i = 0; i < n; ++i) {
+        if (s[i] == '.') { if (s[i + 1] == '.') return 0; continue; }
+        if (!atext((unsigned char)s[i])) return 0;
+    }
+    return 1;
+}
+
+/* addr as RFC 5321 wants it between < and >. Addresses are stored
+   unquoted (as mail-smtpd and qmail keep them), so a local part that is
+   no Dot-string is quoted again here, '"' and '\' escaped: otherwise
+   "john doe"@x would go out broken and "x> SIZE=1"@y would add a
+   parameter of the sender's choosing. mail-remote refuses addresses
+   with control bytes before it gets here. */
+static int
+addrcat(stralloc *sa, const char *addr)
+{
+    size_t len = str_len(addr), at = byte_rchr(addr, len, '@'), i;
+
+    if (!len || dotstring(addr, at)) return stralloc_cats(sa, addr);
+    if (!stralloc_append(sa, "\"")) return 0;
+    for (i = 0; i < at; ++i) {
+        if ((addr[i] == '"' || addr[i] == '\\') && !stralloc_append(sa, "\\")) return 0;
+        if (!stralloc_append(sa, addr + i)) return 0;
+    }
+    return stralloc_append(sa, "\"") && stralloc_cats(sa, addr + at);
+}
+
+static int
+rcptcmd(stralloc *sa, const char *addr)
+{
+    return stralloc_cats(sa, "RCPT TO:<") && addrcat(sa, addr) && stralloc_cats(sa, ">\r\n");
+}
+
 static int
 mailcmd(struct smtpsession *s, struct smtpsession_msg *m, stralloc *mail)
 {
     char num[FMT_ULONG];
     int i;
 
-    if (!stralloc_copys(mail, "MAIL FROM:<") || !stralloc_cats(mail, m->sender)
+    if (!stralloc_copys(mail, "MAIL FROM:<") || !addrcat(mail, m->sender)
         || !stralloc_cats(mail, ">")) return 0;
     if ((s->ehlo.flags & EHLO_SIZE) && (!stralloc_cats(mail, " SIZE=")
         || !stralloc_catb(mail, num, fmt_ulong(num, m->size)))) return 0;
@@ -398,8 +446,7 @@ mailcmd(struct smtpsession *s, struct smtpsession_msg *m, stralloc *mail)
     if (!stralloc_catb(mail, "\r\n", 2)) return 0;
     if (s->ehlo.flags & EHLO_PIPELINING) {
         for (i = 0; i < m->n; ++i)
-            if (!stralloc_cats(mail, "RCPT TO:<") || !stralloc_cats(mail, m->r[i].addr)
-                || !stralloc_cats(mail, ">\r\n")) return 0;
+            if (!rcptcmd(mail, m->r[i].addr)) return 0;
         if (!stralloc_cats(mail, "DATA\r\n")) return 0;
     }
     return 1;
@@ -468,8 +515,11 @@ transaction(struct smtpsession *s, struct smtpsession_msg *m)
         return finish(s, s->reply.code >= 500 ? 'D' : 'Z');
     }
     for (i = 0; i < m->n; ++i) {
-        if (!pipelined && command(s, "RCPT TO:<", m->r[i].addr, ">") == -1)
-            return broken(s, " during the transaction");
+        if (!pipelined) {
+            stralloc_zero(&mail);
+            if (!rcptcmd(&mail, m->r[i].addr)) return SMTPSESSION_NOMEM;
+            if (net_write(s, mail.s, mail.len) == -1) return broken(s, " during the transaction");
+        }
         if (getreply(s) == -1) return broken(s, " during the transaction");
         if (!saidtext(s, &m->r[i].text)) return SMTPSESSION_NOMEM;
         m->r[i].letter = s->reply.code < 300 ? 'r' : s->reply.code >= 500 ? 'h' : 's';

@@ -74,4 +74,23 @@ if isroot; then
 else
     skip "not root" "a uid without a password line"
 fi
+
+# qmail-inject's environment names, and the envelope as mail-smtpd keeps
+# it (local parts unquoted, no control bytes); a MAILQUEUE filter dumps it
+printf '#!/bin/sh\ncat > "%s/fmsg"; tr "\\000" "|" <&1 > "%s/fenv"\n' "$T" "$T" > "$T/dump"
+chmod 755 "$T/dump"
+inj() { printf 'Subject: env\n\nbody\n' | env -i PATH="$PATH" MAILQUEUE="$T/dump" "$@" > /dev/null 2>&1; }
+fenv() { sed 's/^u[0-9]*|p[0-9]*|//' "$T/fenv"; }
+inj QMAILUSER=qu MAILUSER=mu QMAILHOST=qh.example MAILHOST=mh.example QMAILNAME='Q N' "$H/bin/mail-inject" x@example.net
+is "$(grep '^From:' "$T/fmsg")" 'From: Q N <qu@qh.example>' "QMAILUSER, QMAILHOST, QMAILNAME come first"
+is "$(fenv)" "Fqu@qh.example|Tx@example.net||" "the default envelope sender is the From address (qmail)"
+inj QMAILUSER=qu QMAILSUSER=su QMAILSHOST=sh.example "$H/bin/mail-inject" x@example.net
+is "$(fenv)" "Fsu@sh.example|Tx@example.net||" "QMAILSUSER and QMAILSHOST set the envelope sender"
+inj QMAILDEFAULTHOST=dh.example QMAILDEFAULTDOMAIN=dd.example USER=u "$H/bin/mail-inject" bob carol@pc
+is "$(fenv)" "Fu@dh.example|Tbob@dh.example|Tcarol@pc.dd.example||" "QMAILDEFAULTHOST and QMAILDEFAULTDOMAIN"
+inj USER=u "$H/bin/mail-inject" -f '"a b"@x.example' '"john doe"@example.com' 'plain@example.com'
+is "$(fenv)" "Fa b@x.example|Tjohn doe@example.com|Tplain@example.com||" "quoted local parts go into the envelope unquoted (as from mail-smtpd)"
+inj MAILUSER="$(printf 'ev\r\nRCPT TO:<x@y.z>')" "$H/bin/mail-inject" x@example.net
+case $(cat "$T/fenv") in *"$(printf '\r')"*|*"$(printf '\nR')"*) r=1 ;; *) r=0 ;; esac
+ok $r "a MAILUSER with CR LF: no control byte reaches the envelope ($(fenv | cut -c1-40))"
 done_testing

@@ -60,6 +60,16 @@ echo "$out" | grep -q "from <>$"; ok $? "mail-qread: null sender as <>"
 is "$(echo "$out" | grep -c '^  not yet preprocessed  ')" 3 "mail-qread: three recipients not yet preprocessed"
 echo "$out" | grep -q '^  not yet preprocessed  c@example.net$'; ok $? "mail-qread: a recipient from the envelope"
 
+# a local user's envelope with control bytes: printed as '?', no forged line
+nul "$(printf 'ev\033]0;x\007\nfake line  #1  99 bytes  from <ceo@bank')" e@example.org > "$T/e3"
+"$B/mail-queue" < "$T/m1" 1< "$T/e3"
+out3=$("$B/mail-qread")
+echo "$out3" | grep -q '^fake line' && r=1 || r=0
+ok $r "mail-qread: a newline in an address cannot start a line of its own"
+echo "$out3" | grep -qF 'from <ev?]0;x??fake line  #1  99 bytes  from <ceo@bank>'; ok $? "mail-qread: control bytes shown as ?"
+f3=$(grep -l . $(find "$H/queue/todo" -type f) | xargs grep -l 'ceo@bank')
+rm -f "$f3" "$H/queue/intd/${f3#"$H/queue/todo/"}" "$H/queue/mess/${f3#"$H/queue/todo/"}"
+
 # mail-send's work, done by hand for the first message: info, local, remote
 f1=$(grep -l 'Subject: one' $(find "$H/queue/mess" -type f))
 id1=${f1##*/}; s1=$((id1 % $(head -1 "$T/build/conf-split")))

@@ -107,4 +107,26 @@ dialog "fixed: served again without a restart" <<EOF
 < 221
 EOF
 smtpd_stop
+
+# a checkpassword program that hangs is killed after timeoutsmtpd: 454
+printf '#!/bin/sh\nexec sleep 60\n' > "$T/hang"; chmod 755 "$T/hang"
+SMTPD_ARGS="$T/hang"
+smtpd_start
+echo 2 > "$H/control/timeoutsmtpd"
+t0=$(date +%s)
+dialog "a hanging checkpassword program: 454 after timeoutsmtpd" <<EOF
+< 220
+> EHLO c.example
+< 250
+> AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHNlc2FtZQ==
+< 454 4.7.0
+> QUIT
+< 221
+EOF
+t1=$(date +%s)
+[ $((t1 - t0)) -lt 10 ]; ok $? "after the limit, not after the program ($((t1 - t0)) s)"
+grep -q "checkpassword program killed after timeoutsmtpd seconds" "$T/smtpd.log"; ok $? "logged"
+pgrep -f "sleep 60" -u kirimd > /dev/null 2>&1 && r=1 || r=0
+ok $r "the program is gone"
+smtpd_stop
 done_testing

@@ -44,7 +44,7 @@ dnsmasq -k -C /dev/null --port=53 --listen-address=127.0.0.30 --bind-interfaces 
     --mx-host=dead.test,mx1.dead.test,10 --mx-host=dead.test,mx2.dead.test,20 \
     --host-record=mx1.dead.test,127.0.0.33 --host-record=mx2.dead.test,127.0.0.35 \
     --mx-host=rcpt.test,mx.rcpt.test,10 --host-record=mx.rcpt.test,127.0.0.36 \
-    --host-record=implicit.test,127.0.0.31 \
+    --host-record=implicit.test,127.0.0.31 --host-record=selfa.test,127.0.0.1 \
     --mx-host=null.test,.,0 \
     --mx-host=loop.test,test.example,10 \
     --mx-host=hang.test,mx.hang.test,10 --host-record=mx.hang.test,127.0.0.39 \
@@ -53,7 +53,7 @@ PIDS="$PIDS $!"; disown $!
 export DNSCACHEIP=127.0.0.30
 # MX lookups, with our port: "domain::port" keeps MX rules, changes the port
 {
-    for d in pref down greet dead rcpt implicit null loop hang nohost.test x.invalid; do case $d in *.*) echo "$d::$P" ;; *) echo "$d.test::$P" ;; esac; done
+    for d in pref down greet dead rcpt implicit selfa null loop hang nohost.test x.invalid; do case $d in *.*) echo "$d::$P" ;; *) echo "$d.test::$P" ;; esac; done
     echo "bounce.test:[127.0.0.37]:$P"
     echo "helo.test:[127.0.0.38]:$P"
     echo "dots.test:[127.0.0.31]:$P"
@@ -202,6 +202,26 @@ D=$(grep -lx "d@dots.test" "$T"/mx1/*.env | sed 's/\.env$//')
 printf '\n' >> "$T/dots.msg"
 cmp -s <(tail -c "$(wc -c < "$T/dots.msg")" "$D") "$T/dots.msg"; ok $? "leading dots and 8-bit bytes arrive byte-identical"
 grep -q "^MAIL FROM:<a@test.example> BODY=8BITMIME" "$T/mx1.log"; ok $? "BODY=8BITMIME for an 8-bit message"
+
+# ---- loops without an MX record: the implicit MX and an address literal ----
+msg selfa | send a@test.example u@selfa.test 'v@[127.0.0.1]'
+waitfor 30 done_for u@selfa.test ": failure:"; ok $? "no MX, and the domain's address is this host's: permanent failure"
+delivery u@selfa.test | grep -q "Mail loop: the domain has no MX and its address is this host's.*(#5.4.6)"; ok $? "a mail loop (#5.4.6)"
+waitfor 30 done_for 'v@\[127.0.0.1\]' ": failure:"; ok $? "an address literal of this host: permanent failure"
+delivery 'v@\[127.0.0.1\]' | grep -q "Mail loop: the address literal is this host's.*(#5.4.6)"; ok $? "a mail loop too"
+
+# ---- local parts that are no Dot-string go out quoted; control bytes never go out ----
+msg quote | send 'x> SIZE=1@test.example' 'john doe@dots.test' 'a"b\c@dots.test'
+waitfor 30 done_for 'john doe@dots.test' ": success:"; ok $? "quoted local parts: delivered"
+grep -qxF 'MAIL FROM:<"x> SIZE=1"@test.example>' "$T/mx1.log"
+ok $? "a sender stored as x> SIZE=1@... is quoted again (no parameter smuggled into MAIL)"
+grep -qxF 'RCPT TO:<"john doe"@dots.test>' "$T/mx1.log"; ok $? "a recipient with a space is quoted"
+grep -qxF 'RCPT TO:<"a\"b\\c"@dots.test>' "$T/mx1.log"; ok $? "quote and backslash are escaped inside the quotes"
+msg ctl | send "$(printf 'a\r\nRSET@test.example')" v@dots.test
+waitfor 30 done_for v@dots.test ": failure:"; ok $? "a sender with CR LF in it: permanent failure"
+delivery v@dots.test | grep -q "sender address contains control characters (#5.1.7)"; ok $? "and says why"
+grep -q '^RSET' "$T/mx1.log" && r=1 || r=0
+ok $r "nothing of it reached the peer"
 
 # ---- tlsdestinations, a host without STARTTLS: never in clear (more in 74-remote-tls.t) ----
 printf 'tls.test\n' > "$H/control/tlsdestinations"

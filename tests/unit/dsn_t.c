@@ -113,6 +113,11 @@ main(void)
     stralloc_zero(&sa);
     dsn_head(&sa, &d, recs, sizeof recs - 1);
     ok(has(&sa, "Content-Type: text/rfc822-headers\n\n"), "headers-only part");
+    d.to = "s@x>\nBcc: evil@example.org\nX: <y";
+    stralloc_zero(&sa);
+    dsn_head(&sa, &d, recs, sizeof recs - 1);
+    ok(has(&sa, "\nTo: <s@x>/Bcc: evil@example.org/X: <y>\n") && !has(&sa, "\nBcc:"),
+       "a sender with newlines stays on the To: line");
     test_longline();
     return done_testing();
 }

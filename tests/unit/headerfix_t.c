@@ -79,11 +79,15 @@ test_resent(void)
     H("Resent-To: r1\nResent-Cc: r2@x.y\nResent-Bcc: r3\nTo: a\nFrom: me\nDate: d\n"
       "Message-ID: m\n\nb",
       "Resent-From: joe@box.example.org\nResent-Date: " DATE "\n"
-      "Resent-Message-ID: <0.42.7@id.example>\n"
+      "Resent-Message-ID: <0.42.7R@id.example>\n"
       "Resent-To: r1@box.example.org\nResent-Cc: r2@x.y\nTo: a@box.example.org\n"
       "From: me@box.example.org\nDate: d\nMessage-ID: m\n\n",
       "b", "r1@box.example.org|r2@x.y|r3@box.example.org|",
       "Resent- fields: recipients from Resent-To/Cc/Bcc, Resent- block added on top");
+    H("Resent-To: r1\n\n",
+      "Resent-From: joe@box.example.org\nResent-Date: " DATE "\n"
+      "Resent-Message-ID: <0.42.7R@id.example>\nResent-To: r1@box.example.org\n" ADDED "\n",
+      "", "r1@box.example.org|", "both Message-IDs added: they differ (R)");
     H("Resent-From: x@y.z\nResent-Date: d\nResent-Message-ID: m\nTo: a\n\n",
       "Resent-From: x@y.z\nResent-Date: d\nResent-Message-ID: m\nTo: a@box.example.org\n"
       ADDED "\n", "", "", "Resent- fields present: nothing added to them; To not a recipient");
@@ -145,6 +149,8 @@ test_line(void)
     ok(headerfix_line(" x\n", 3, 0) == HF_CONT, "line: continuation");
     ok(headerfix_line("\tx\n", 3, 1) == HF_END, "line: continuation first is not a header");
     ok(headerfix_line("\n", 1, 0) == HF_END, "line: empty");
+    ok(headerfix_line("\r\n", 2, 0) == HF_END, "line: empty, CRLF");
+    ok(headerfix_line("\r", 1, 0) == HF_MORE, "line: a lone CR so far (a CRLF cut by a read): more");
     ok(headerfix_line("\r\n", 2, 0) == HF_END, "line: CRLF empty");
     ok(headerfix_line(": x\n", 4, 0) == HF_END, "line: empty name");
     ok(headerfix_line("Sub", 3, 0) == HF_MORE, "line: partial name");
