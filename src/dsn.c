@@ -209,7 +209,16 @@ percipient(stralloc *sa, const char *a, size_t alen, const char *t, size_t tlen)
     int smtp = tlen >= 3 && isdigit_(t[0]) && isdigit_(t[1]) && isdigit_(t[2]);
     int remote = remotesaid(t, tlen, &name, &nlen, &reply, &rlen);
 
-    n = remote ? replystatus(st, reply, rlen) : 0;
+    n = 0;
+    if (remote && reply[0] == '4') {
+        /* a deferral that ran out of queue lifetime: mail-send added a
+           line of its own (#5.4.7), which is the status; the reply alone
+           is the Diagnostic-Code */
+        size_t k = byte_rchr(reply, rlen, '\n');
+
+        if (k < rlen) { n = dsn_status(st, reply + k + 1, rlen - k - 1); rlen = k; }
+    }
+    if (!n && remote) n = replystatus(st, reply, rlen);
     if (!n) n = dsn_status(st, t, tlen);
     if (!cats(sa, "\nFinal-Recipient: rfc822; ") || !catline(sa, a, alen, DIAGMAX)
         || !cats(sa, "\nAction: failed\nStatus: ") || !stralloc_catb(sa, st, n)) return 0;

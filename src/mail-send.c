@@ -548,19 +548,39 @@ readmess(unsigned long id, int *whole)
     return 1;
 }
 
+static int
+contains(const stralloc *sa, const char *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i + n <= sa->len; ++i)
+        if (sa->s[i] == t[0] && byte_equal(sa->s + i, n, t)) return 1;
+    return 0;
+}
+
+/* kirim-ID-TIME-PID[-K]: K counts up until the returned message (bmess,
+   read before) does not hold the boundary anywhere, so its text cannot
+   end the part early or add parts of its own */
 static void
 boundary(unsigned long id)
 {
     char num[FMT_ULONG];
+    unsigned long k;
     size_t n;
 
-    if (!stralloc_copys(&bnd, "kirim-")) die_nomem();
-    n = fmt_ulong(num, id);
-    if (!stralloc_catb(&bnd, num, n) || !stralloc_append(&bnd, "-")) die_nomem();
-    n = fmt_ulong(num, now);
-    if (!stralloc_catb(&bnd, num, n) || !stralloc_append(&bnd, "-")) die_nomem();
-    n = fmt_ulong(num, (unsigned long)getpid());
-    if (!stralloc_catb(&bnd, num, n) || !stralloc_0(&bnd)) die_nomem();
+    for (k = 0;; ++k) {
+        if (!stralloc_copys(&bnd, "kirim-")) die_nomem();
+        n = fmt_ulong(num, id);
+        if (!stralloc_catb(&bnd, num, n) || !stralloc_append(&bnd, "-")) die_nomem();
+        n = fmt_ulong(num, now);
+        if (!stralloc_catb(&bnd, num, n) || !stralloc_append(&bnd, "-")) die_nomem();
+        n = fmt_ulong(num, (unsigned long)getpid());
+        if (!stralloc_catb(&bnd, num, n)) die_nomem();
+        if (k && (!stralloc_append(&bnd, "-") || !stralloc_catb(&bnd, num, fmt_ulong(num, k))))
+            die_nomem();
+        if (!contains(&bmess, bnd.s, bnd.len)) break;
+    }
+    if (!stralloc_0(&bnd)) die_nomem();
 }
 
 static int
@@ -598,7 +618,13 @@ bounce(unsigned long id, unsigned long birth, int withmess)
     } else if (!stralloc_copys(&bto, bsender.s) || !stralloc_0(&bto)) die_nomem();
     if (!addr(&bfrom, &cfg.bouncefrom, &cfg.bouncehost)) die_nomem();
     if (!withmess) bmess.len = 0;
-    else if (!readmess(id, &whole)) { log_msg("warning: unable to read mess of msg ", id, 0); log_end(); return 0; }
+    else if (!readmess(id, &whole)) {
+        if (errno != ENOENT) { log_msg("warning: unable to read mess of msg ", id, 0); log_end(); return 0; }
+        /* gone for good (removed by hand?): waiting would not bring it back */
+        log_msg("warning: mess/ of msg ", id, " is missing: its bounce goes without the original");
+        log_end();
+        bmess.len = 0;
+    }
     boundary(id);
     d.me = cfg.me.s; d.from = bfrom.s; d.to = bto.s; d.boundary = bnd.s;
     d.arrival = (time_t)birth; d.now = (time_t)now; d.whole = whole;

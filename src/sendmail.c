@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "buffer.h"
@@ -247,13 +248,17 @@ static void __attribute__((noreturn))
 injectdot(char **args)
 {
     int pi[2], status, r;
-    pid_t pid;
+    pid_t pid, parent = getpid();
 
     signal(SIGPIPE, SIG_IGN);
     if (pipe(pi) == -1) die_temp("unable to make a pipe");
     pid = fork();
     if (pid == -1) die_temp("unable to fork");
     if (pid == 0) {
+        /* if this process dies before the dot (killed by a timeout, a
+           supervisor...), mail-inject would see the end of its input and
+           queue the part it has: it is killed too */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent) _exit(111);
         close(pi[1]);
         if (dup2(pi[0], 0) == -1) die_temp("unable to dup");
         close(pi[0]);

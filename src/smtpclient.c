@@ -66,6 +66,7 @@ smtpclient_ehlo(const char *text, size_t len, struct ehlo *e)
             if (smtpclient_kw(s, k, "PIPELINING", 10)) e->flags |= EHLO_PIPELINING;
             if (smtpclient_kw(s, k, "8BITMIME", 8)) e->flags |= EHLO_8BITMIME;
             if (smtpclient_kw(s, k, "STARTTLS", 8)) e->flags |= EHLO_STARTTLS;
+            if (smtpclient_kw(s, k, "SMTPUTF8", 8)) e->flags |= EHLO_SMTPUTF8;
             if (smtpclient_kw(s, k, "SIZE", 4)) {
                 e->flags |= EHLO_SIZE;
                 if (k > 5) scan_ulongn(s + 5, k - 5, &e->size);

@@ -27,6 +27,7 @@ int smtpclient_line(struct smtpclient *r, const char *line, size_t len);
 #define EHLO_8BITMIME 2u
 #define EHLO_SIZE 4u
 #define EHLO_STARTTLS 8u
+#define EHLO_SMTPUTF8 16u
 struct ehlo {
     unsigned int flags;
     unsigned long size;         /* SIZE's limit; 0: none stated */

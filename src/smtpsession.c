@@ -426,6 +426,27 @@ addrcat(stralloc *sa, const char *addr)
 }
 
 static int
+has8bit(const char *s)
+{
+    for (; *s; ++s)
+        if ((unsigned char)*s & 128) return 1;
+    return 0;
+}
+
+/* an address with a byte above 127 (an internationalized one, which
+   mail-smtpd accepts with SMTPUTF8): RFC 6531 */
+static int
+needsutf8(const struct smtpsession_msg *m)
+{
+    int i;
+
+    if (has8bit(m->sender)) return 1;
+    for (i = 0; i < m->n; ++i)
+        if (has8bit(m->r[i].addr)) return 1;
+    return 0;
+}
+
+static int
 rcptcmd(stralloc *sa, const char *addr)
 {
     return stralloc_cats(sa, "RCPT TO:<") && addrcat(sa, addr) && stralloc_cats(sa, ">\r\n");
@@ -443,6 +464,7 @@ mailcmd(struct smtpsession *s, struct smtpsession_msg *m, stralloc *mail)
         || !stralloc_catb(mail, num, fmt_ulong(num, m->size)))) return 0;
     if (m->eightbit && (s->ehlo.flags & EHLO_8BITMIME) && !stralloc_cats(mail, " BODY=8BITMIME"))
         return 0;
+    if (needsutf8(m) && !stralloc_cats(mail, " SMTPUTF8")) return 0;
     if (!stralloc_catb(mail, "\r\n", 2)) return 0;
     if (s->ehlo.flags & EHLO_PIPELINING) {
         for (i = 0; i < m->n; ++i)
@@ -503,6 +525,12 @@ transaction(struct smtpsession *s, struct smtpsession_msg *m)
             || !stralloc_cats(&s->text, ", whose SIZE limit is ")
             || !stralloc_catb(&s->text, num, fmt_ulong(num, s->ehlo.size))
             || !stralloc_cats(&s->text, " bytes (#5.3.4)")) return SMTPSESSION_NOMEM;
+        return finish(s, 'D');
+    }
+    if (needsutf8(m) && !(s->ehlo.flags & EHLO_SMTPUTF8)) {    /* RFC 6531 3.2 */
+        if (!stralloc_copys(&s->text, "An address of this message is not ASCII, and ")
+            || !stralloc_cat(&s->text, &s->host)
+            || !stralloc_cats(&s->text, " does not offer SMTPUTF8 (#5.6.7)")) return SMTPSESSION_NOMEM;
         return finish(s, 'D');
     }
     if (!mailcmd(s, m, &mail)) return SMTPSESSION_NOMEM;

@@ -171,8 +171,25 @@ EOS
     printf 'Subject: real\n\nbody\n' | "$S" -i r@example.net
     is "$?" 0 "end to end into the real queue: exit 0"
     is "$(qcount todo)" $((n + 1)) "end to end: the message is in the queue"
+    # sendmail killed before the dot (a timeout, a supervisor): mail-inject
+    # must not queue the part it has
+    for sig in TERM KILL; do
+        n=$(qcount todo)
+        rm -f "$T/fifo"; mkfifo "$T/fifo"
+        "$S" c@example.net < "$T/fifo" & sp=$!
+        exec 7> "$T/fifo"
+        printf 'To: a@example.net\nSubject: half\n\nfirst half of the ' >&7
+        sleep 0.5
+        kill -$sig "$sp"; wait "$sp" 2>/dev/null
+        sleep 0.5
+        exec 7>&-
+        sleep 0.5
+        is "$(qcount todo)" "$n" "sendmail killed ($sig) before the dot: nothing queued"
+    done
+    pgrep -f "mail-inject c@example.net" > /dev/null && r=1 || r=0
+    ok $r "and no mail-inject is left"
 else
-    for i in 1 2 3 4 5 6 7; do skip "no mail-inject in this tree yet" "end to end $i"; done
+    for i in 1 2 3 4 5 6 7 8 9 10; do skip "no mail-inject in this tree yet" "end to end $i"; done
 fi
 
 done_testing

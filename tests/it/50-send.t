@@ -327,6 +327,40 @@ else
     start_send; waitfor 10 eval 'grep -q "^[0-9]* hold7c@test.example " "$T/deliveries"'; stop_send TERM
 fi
 
+# 7d. a message whose mess file is gone (removed by hand): its bounce goes
+# without the original instead of being retried for ever
+id=$(queue s7d@test.example bad7d@test.example)
+rm -f "$(qfile mess "$id")"
+mark=$(wc -l < "$LOG")
+start_send
+waitfor 10 since "warning: mess/ of msg $id is missing: its bounce goes without the original"
+ok $? "a missing mess file: logged"
+waitfor 10 eval 'grep -q "^[0-9]* s7d@test.example <>\$" "$T/deliveries"'
+ok $? "and the bounce is sent"
+waitfor 10 since "^end msg $id\$"; ok $? "and the message ends"
+
+# 7e. a message that holds the bounce's MIME boundary (id, time and
+# mail-send's pid are guessable): the boundary changes, the report keeps
+# its three parts
+rm -f "$T/release"
+id=$(queue s7e@test.example bad7e@test.example hold7e@test.example)
+waitfor 10 inmsg "$id" "^delivery [0-9]*: failure: "
+now=$(date +%s)
+for t in $(seq "$((now - 2))" "$((now + 30))"); do
+    printf -- '--kirim-%s-%s-%s\nContent-Type: text/plain\n\nFAKE PART\n' "$id" "$t" "$SENDPID"
+done >> "$(qfile mess "$id")"
+touch "$T/release"
+waitfor 10 eval 'grep -q "^[0-9]* s7e@test.example <>\$" "$T/deliveries"'
+b=$(sed -n 's/^\([0-9]*\) s7e@test.example <>$/\1/p' "$T/deliveries" | tail -1)
+python3 - "$T/got/$b-s7e@test.example" > "$T/py" 2>&1 <<'EOF'
+import sys, email
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print([p.get_content_type() for p in m.get_payload()])
+EOF
+is "$(cat "$T/py")" "['text/plain', 'message/delivery-status', 'message/rfc822']" \
+    "the returned message cannot add MIME parts to the bounce"
+stop_send TERM
+
 # 8. kill -9 at random moments: every recipient delivered, at least once
 export FAKE_DELAY=0.05
 N=${SEND_ROUNDS:-12}

@@ -72,7 +72,7 @@ peer() {  # peer NAME IP [options]: store in $T/NAME, log in $T/NAME.log
     eval "PID_$name=$!"
     waitfor 10 test -s "$T/$name.port" || echo "# peer $name did not start: $(cat "$T/$name.err")"
 }
-peer mx1 127.0.0.31
+peer mx1 127.0.0.31 --smtputf8
 peer mx2 127.0.0.32 --pipelining
 peer greet 127.0.0.34 --greeting "554 5.7.1 go away"
 peer rcpt 127.0.0.36 --pipelining --size 100000 --defer-once later@rcpt.test \
@@ -217,6 +217,13 @@ grep -qxF 'MAIL FROM:<"x> SIZE=1"@test.example>' "$T/mx1.log"
 ok $? "a sender stored as x> SIZE=1@... is quoted again (no parameter smuggled into MAIL)"
 grep -qxF 'RCPT TO:<"john doe"@dots.test>' "$T/mx1.log"; ok $? "a recipient with a space is quoted"
 grep -qxF 'RCPT TO:<"a\"b\\c"@dots.test>' "$T/mx1.log"; ok $? "quote and backslash are escaped inside the quotes"
+# internationalized addresses (RFC 6531): SMTPUTF8 when offered, else 5.6.7
+msg utf8 | send a@test.example "$(printf 'j\303\274rgen@dots.test')"
+waitfor 30 done_for "$(printf 'j\303\274rgen@dots.test')" ": success:"; ok $? "a UTF-8 recipient, the host offers SMTPUTF8: delivered"
+grep -qx 'MAIL FROM:<a@test.example> SMTPUTF8' "$T/mx1.log"; ok $? "with the SMTPUTF8 parameter"
+msg utf8b | send a@test.example "$(printf 'j\303\274rgen@helo.test')"
+waitfor 30 done_for "$(printf 'j\303\274rgen@helo.test')" ": failure:"; ok $? "a host without SMTPUTF8: permanent failure"
+delivery "$(printf 'j\303\274rgen@helo.test')" | grep -q "not ASCII.*does not offer SMTPUTF8 (#5.6.7)"; ok $? "with #5.6.7"
 msg ctl | send "$(printf 'a\r\nRSET@test.example')" v@dots.test
 waitfor 30 done_for v@dots.test ": failure:"; ok $? "a sender with CR LF in it: permanent failure"
 delivery v@dots.test | grep -q "sender address contains control characters (#5.1.7)"; ok $? "and says why"

@@ -69,7 +69,9 @@ main(void)
                         "c@z.org\0" "550 5.7.1 refused (#4.3.0) and (#5.7.1)\0"
                         "r@w.org\0Remote host mx.w.org [192.0.2.1] said: 550-5.1.1 no\n550 5.1.1 user\0"
                         "t@w.org\0Remote host mx.w.org [192.0.2.1] said: 451 4.2.0 busy\0"
-                        "u@w.org\0Remote host junk\0";
+                        "u@w.org\0Remote host junk\0"
+                        "v@w.org\0Remote host mx.w.org [192.0.2.1] said: 451 4.7.1 greylisted\n"
+                        "The message has been in the queue too long; it will not be tried again. (#5.4.7)\0";
     struct dsn d = { "mx.example", "MAILER-DAEMON@mx.example", "s@src.example",
                      "kirim-b-1", 0, 86400, 1 };
 
@@ -103,6 +105,9 @@ main(void)
            "Diagnostic-Code: smtp; 550-5.1.1 no/550 5.1.1 user\n"), "mail-remote's text: Remote-MTA, smtp;");
     ok(has(&sa, "rfc822; t@w.org\nAction: failed\nStatus: 5.2.0\nRemote-MTA: dns; mx.w.org\n"
            "Diagnostic-Code: smtp; 451 4.2.0 busy\n"), "an expired 4xx reply: status made 5.x.y");
+    ok(has(&sa, "rfc822; v@w.org\nAction: failed\nStatus: 5.4.7\nRemote-MTA: dns; mx.w.org\n"
+           "Diagnostic-Code: smtp; 451 4.7.1 greylisted\n"),
+       "a deferral past the queue lifetime: 5.4.7, the reply alone as Diagnostic-Code");
     ok(has(&sa, "rfc822; u@w.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: x-kirim; Remote host junk\n"),
        "not quite mail-remote's shape: plain text");
     ok(count(&sa, "Final-Recipient: rfc822; a@x.org") == 1, "repeated address reported once");

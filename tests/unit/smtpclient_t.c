@@ -47,6 +47,8 @@ test_ehlo(void)
                      "250-STARTTLS\n250 PIPELINING"), &e);
     ok(e.flags == (EHLO_SIZE | EHLO_8BITMIME | EHLO_STARTTLS | EHLO_PIPELINING), "all four");
     ok(e.size == 10240, "SIZE limit, keyword case ignored");
+    smtpclient_ehlo(L("250-mx.test\n250 SMTPUTF8"), &e);
+    ok(e.flags == EHLO_SMTPUTF8, "SMTPUTF8");
     smtpclient_ehlo(L("250-mx.test\n250-SIZE\n250 PIPELININGX"), &e);
     ok(e.flags == EHLO_SIZE && e.size == 0, "SIZE without limit; PIPELININGX is not PIPELINING");
     smtpclient_ehlo(L("250 mx.test PIPELINING"), &e);
