@@ -20,9 +20,10 @@ check_line(const char *s, size_t len)
     size_t alen;
     int t = dotqmail_class(s, len, &arg, &alen);
 
-    fuzz_check(t >= DQ_BAD && t <= DQ_MBOX);
+    fuzz_check(t >= DQ_BAD && t <= DQ_PLUS);
     fuzz_check(arg >= s && arg + alen <= s + len);
     if (t == DQ_BLANK) return;
+    if (t == DQ_PLUS) { fuzz_check(arg > s && arg[-1] == '+'); return; }
     fuzz_check(alen > 0 || t == DQ_BAD || t == DQ_COMMENT);
     if (t == DQ_BAD || t == DQ_COMMENT) return;
     fuzz_check(!isblankc(arg[0]) && !isblankc(arg[alen - 1]));
@@ -56,9 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         fuzz_check(n >= 0 && n <= DOTQMAIL_MAX);
         for (k = 0; k < n; ++k) {
-            fuzz_check(l[k].type >= DQ_PROGRAM && l[k].type <= DQ_MBOX);
+            fuzz_check(l[k].type >= DQ_PROGRAM && l[k].type <= DQ_PLUS);
             fuzz_check(l[k].arg >= s && l[k].arg + l[k].len <= s + size);
-            fuzz_check(l[k].len > 0);
+            fuzz_check(l[k].len > 0 || l[k].type == DQ_PLUS);
         }
     }
     /* the same bytes as a message header, looked at for a recipient */
