@@ -22,7 +22,7 @@ const struct ctldefault ctldefault[] = {
     { "virtualdomains", CTL_LIST, 0, 0, "none" },
     { "smtproutes", CTL_LIST, 0, 0, "none, MX records decide" },
     { "smtpgreeting", CTL_LINE, ME, "the value of me" },
-    { "databytes", CTL_NUM, "0", 0, "no limit" },
+    { "databytes", CTL_NUM, "36700160", 0, "35 MiB; 0 in the file means no limit" },
     { "timeoutsmtpd", CTL_NUM, "1200", 0, "seconds" },
     { "timeoutremote", CTL_NUM, "1200", 0, "seconds" },
     { "timeoutconnect", CTL_NUM, "60", 0, "seconds" },

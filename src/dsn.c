@@ -1,4 +1,5 @@
 /* dsn.c: build the text of an RFC 3464 bounce */
+#include <stdlib.h>
 #include <string.h>
 #include "byte.h"
 #include "date822.h"
@@ -132,30 +133,63 @@ nextrec(const char *recs, size_t len, size_t *pos, const char **a,
     return 1;
 }
 
-/* 1 when the address at index pos was already seen before it */
-static int
-seen(const char *recs, size_t len, size_t upto, const char *a, size_t alen)
-{
-    size_t pos = 0, blen, tl;
-    const char *b, *t;
+/* repeated addresses are reported once (the first record): found by
+   sorting, so that a bounce for many recipients costs n log n, not n^2 */
+struct rec {
+    const char *a;
+    size_t alen, idx;
+};
 
-    while (pos < upto && nextrec(recs, len, &pos, &b, &blen, &t, &tl))
-        if (b != a && blen == alen && byte_equal(a, alen, b)) return 1;
-    return 0;
+static int
+reccmp(const void *x, const void *y)
+{
+    const struct rec *p = x, *q = y;
+    int c = memcmp(p->a, q->a, p->alen < q->alen ? p->alen : q->alen);
+
+    if (c) return c;
+    if (p->alen != q->alen) return p->alen < q->alen ? -1 : 1;
+    return p->idx < q->idx ? -1 : p->idx > q->idx;
+}
+
+/* a mark per record, 1 for a repeat; 0 when out of memory (a record
+   list without records gets a mark array of one) */
+static char *
+repeats(const char *recs, size_t len)
+{
+    struct rec *r;
+    size_t pos = 0, n = 0, i, alen, tlen;
+    const char *a, *t;
+    char *rep;
+
+    while (nextrec(recs, len, &pos, &a, &alen, &t, &tlen)) ++n;
+    rep = calloc(n + 1, 1);
+    r = malloc((n + 1) * sizeof *r);
+    if (!rep || !r) { free(rep); free(r); return 0; }
+    for (pos = 0, i = 0; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); ++i) {
+        r[i].a = a;
+        r[i].alen = alen;
+        r[i].idx = i;
+    }
+    qsort(r, n, sizeof *r, reccmp);
+    for (i = 1; i < n; ++i)
+        if (r[i].alen == r[i - 1].alen && byte_equal(r[i].a, r[i].alen, r[i - 1].a))
+            rep[r[i].idx] = 1;
+    free(r);
+    return rep;
 }
 
 static int
-human(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
+human(stralloc *sa, const struct dsn *d, const char *recs, size_t len, const char *rep)
 {
-    size_t pos = 0, start, alen, tlen;
+    size_t pos = 0, i, alen, tlen;
     const char *a, *t;
 
     if (!cats(sa, "This is the mail system at ") || !cats(sa, d->me)
         || !cats(sa, ".\n\nYour message could not be delivered to the "
                  "recipients below.\nThe failures are permanent: the "
                  "message will not be tried again.\n")) return 0;
-    for (start = pos; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); start = pos) {
-        if (seen(recs, len, start, a, alen)) continue;
+    for (i = 0; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); ++i) {
+        if (rep[i]) continue;
         if (!cats(sa, "\n<") || !catline(sa, a, alen, DIAGMAX)
             || !cats(sa, ">:\n") || !catindent(sa, t, tlen)) return 0;
     }
@@ -231,16 +265,16 @@ percipient(stralloc *sa, const char *a, size_t alen, const char *t, size_t tlen)
 }
 
 static int
-status(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
+status(stralloc *sa, const struct dsn *d, const char *recs, size_t len, const char *rep)
 {
-    size_t pos = 0, start, alen, tlen;
+    size_t pos = 0, i, alen, tlen;
     const char *a, *t;
 
     if (!cats(sa, "Reporting-MTA: dns; ") || !cats(sa, d->me)
         || !cats(sa, "\nArrival-Date: ") || !catdate(sa, d->arrival)
         || !cats(sa, "\n")) return 0;
-    for (start = pos; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); start = pos) {
-        if (seen(recs, len, start, a, alen)) continue;
+    for (i = 0; nextrec(recs, len, &pos, &a, &alen, &t, &tlen); ++i) {
+        if (rep[i]) continue;
         if (!percipient(sa, a, alen, t, tlen)) return 0;
     }
     return 1;
@@ -249,6 +283,9 @@ status(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
 int
 dsn_head(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
 {
+    char *rep;
+    int ok;
+
     if (!cats(sa, "Date: ") || !catdate(sa, d->now)
         || !cats(sa, "\nFrom: Mail Delivery System <") || !cats(sa, d->from)
         || !cats(sa, ">\nTo: <") || !catline(sa, d->to, strlen(d->to), DIAGMAX)
@@ -258,11 +295,13 @@ dsn_head(stralloc *sa, const struct dsn *d, const char *recs, size_t len)
                  "\n boundary=\"") || !cats(sa, d->boundary)
         || !cats(sa, "\"\n\nThis is a MIME-formatted delivery status notification.\n"))
         return 0;
-    if (!boundary(sa, d, "text/plain; charset=us-ascii")) return 0;
-    if (!human(sa, d, recs, len)) return 0;
-    if (!boundary(sa, d, "message/delivery-status")) return 0;
-    if (!status(sa, d, recs, len)) return 0;
-    return boundary(sa, d, d->whole ? "message/rfc822" : "text/rfc822-headers");
+    rep = repeats(recs, len);
+    if (!rep) return 0;
+    ok = boundary(sa, d, "text/plain; charset=us-ascii") && human(sa, d, recs, len, rep)
+         && boundary(sa, d, "message/delivery-status") && status(sa, d, recs, len, rep)
+         && boundary(sa, d, d->whole ? "message/rfc822" : "text/rfc822-headers");
+    free(rep);
+    return ok;
 }
 
 int

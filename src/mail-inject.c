@@ -161,6 +161,34 @@ settings(struct headerfix *hf, const struct opts *o, const struct config *c)
                 || (o->mode == 0 && !*o->addrs);
 }
 
+/* read(0, ...) with CR LF made LF, as the queue stores it (mail-smtpd
+   does the same; programs such as PHP's mail() write CR LF, which would
+   otherwise go out as CR CR LF). A CR at the end of a read waits for the
+   next one; a CR before anything but LF stays. 0 only at end of input. */
+static ssize_t
+read_lf(char *b, size_t n)
+{
+    static int held;            /* the last read ended in a CR, not given out */
+    size_t start, len, i, k;
+    ssize_t r;
+
+    for (;;) {
+        start = 0;
+        if (held) b[start++] = '\r';
+        do r = read(0, b + start, n - start); while (r == -1 && errno == EINTR);
+        if (r == -1) return -1;
+        held = 0;
+        if (r == 0) return (ssize_t)start;  /* a last lone CR stays */
+        len = start + (size_t)r;
+        for (i = 0, k = 0; i < len; ++i) {
+            if (b[i] == '\r' && i + 1 == len) { held = 1; break; }
+            if (b[i] == '\r' && b[i + 1] == '\n') continue;
+            b[k++] = b[i];
+        }
+        if (k) return (ssize_t)k;
+    }
+}
+
 /* read fd 0 into msg until the header has ended (or end of input);
    msg may then hold the start of the body as well */
 static void
@@ -181,7 +209,7 @@ header_read(stralloc *msg)
             return;
         if (msg->len >= HEADERMAX)
             die_perm("message header longer than 1048576 bytes: refused");
-        do r = read(0, msg->s + msg->len, CHUNK); while (r == -1 && errno == EINTR);
+        r = read_lf(msg->s + msg->len, CHUNK);
         if (r == -1) die_temp("unable to read the message");
         if (r == 0) return;
         msg->len += (size_t)r;
@@ -234,7 +262,7 @@ body_copy(void (*put)(void *, const char *, size_t), void *arg)
     ssize_t r;
 
     for (;;) {
-        do r = read(0, buf, sizeof buf); while (r == -1 && errno == EINTR);
+        r = read_lf(buf, sizeof buf);
         if (r == -1) die_temp("unable to read the message");
         if (r == 0) return;
         put(arg, buf, (size_t)r);

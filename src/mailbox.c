@@ -297,7 +297,10 @@ mbox_dotlock(const char *path, stralloc *lock, const char **why)
         !stralloc_copys(&tmp, path) || !stralloc_cats(&tmp, ".lock.") || !mb_host(&tmp) ||
         !stralloc_append(&tmp, ".") || !mb_catnum(&tmp, (unsigned long)getpid()) ||
         !stralloc_0(&tmp)) { errno = ENOMEM; *why = "out of memory"; return -1; }
-    fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* a leftover of ours goes; anything else there (another user's
+       file or symlink in a shared spool) is not opened: O_EXCL */
+    unlink(tmp.s);
+    fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -1) {
         if (errno == EACCES || errno == EROFS || errno == EPERM) return 0;
         *why = "unable to create a lock file"; return -1;

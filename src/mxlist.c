@@ -10,30 +10,43 @@ mxlist_reset(struct mxlist *l)
     stralloc_zero(&l->names);
 }
 
-int
-mxlist_add(struct mxlist *l, const char ip[16], unsigned long pref,
-           const char *name, unsigned long key)
-{
-    struct mxaddr *a;
-    size_t i;
-
-    if (l->n >= MXLIST_MAX) return 1;
-    for (i = 0; i < l->n; ++i) if (byte_equal(l->a[i].ip, 16, ip)) return 1;
-    a = &l->a[l->n];
-    byte_copy(a->ip, 16, ip);
-    a->pref = pref;
-    a->key = key;
-    a->name = l->names.len;
-    if (!stralloc_cats(&l->names, name) || !stralloc_0(&l->names)) return 0;
-    ++l->n;
-    return 1;
-}
-
 static int
 mxlist_before(const struct mxaddr *x, const struct mxaddr *y)
 {
     if (x->pref != y->pref) return x->pref < y->pref;
     return x->key < y->key;
+}
+
+/* the best MXLIST_MAX addresses whatever order DNS gives them in: a
+   repeated address keeps its best preference, and a full list gives
+   its worst entry up for a better one (the best MX, and this host's own
+   address for the loop check, must not be lost) */
+int
+mxlist_add(struct mxlist *l, const char ip[16], unsigned long pref,
+           const char *name, unsigned long key)
+{
+    struct mxaddr t;
+    size_t i, at = l->n;
+
+    byte_copy(t.ip, 16, ip);
+    t.pref = pref;
+    t.key = key;
+    for (i = 0; i < l->n; ++i)
+        if (byte_equal(l->a[i].ip, 16, ip)) {
+            if (!mxlist_before(&t, &l->a[i])) return 1;
+            at = i;
+            break;
+        }
+    if (at == MXLIST_MAX) {
+        for (at = 0, i = 1; i < l->n; ++i)
+            if (mxlist_before(&l->a[at], &l->a[i])) at = i;
+        if (!mxlist_before(&t, &l->a[at])) return 1;
+    }
+    t.name = l->names.len;
+    if (!stralloc_cats(&l->names, name) || !stralloc_0(&l->names)) return 0;
+    l->a[at] = t;
+    if (at == l->n) ++l->n;
+    return 1;
 }
 
 void

@@ -21,8 +21,10 @@ struct mxlist {
 };
 
 void mxlist_reset(struct mxlist *l);
-/* Add an address of host name with preference pref and order key key;
-   beyond MXLIST_MAX addresses or for a repeated address, nothing. 0: no memory. */
+/* Add an address of host name with preference pref and order key key.
+   A repeated address keeps the better (preference, key); beyond
+   MXLIST_MAX addresses the worst one goes when the new one is better,
+   else the new one is dropped. 0: no memory. */
 int mxlist_add(struct mxlist *l, const char ip[16], unsigned long pref,
                const char *name, unsigned long key);
 /* Sort by preference, then key (a random number per host: hosts of equal

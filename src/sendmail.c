@@ -243,21 +243,53 @@ copytodot(int out)
     return buffer_flush(&o) == -1 ? -2 : 0;
 }
 
-/* mail-inject reads to EOF: a child runs it, this process cuts at "." */
+/* an unlinked file for the message, in $TMPDIR or /tmp; -1 when none */
+static int
+tempfile(void)
+{
+    static char name[4096];
+    const char *dir = getenv("TMPDIR");
+    size_t n;
+    int fd;
+
+    if (!dir || *dir != '/' || str_len(dir) > sizeof name - 32) dir = "/tmp";
+    n = str_len(dir);
+    byte_copy(name, n, dir);
+    byte_copy(name + n, 20, "/sendmail.XXXXXX");   /* with its NUL */
+    fd = mkstemp(name);
+    if (fd == -1) return -1;
+    unlink(name);
+    return fd;
+}
+
+/* The message up to the dot goes into an unlinked temporary file first,
+   then mail-inject runs on it: it reads to end of file, and only a
+   message that reached its dot ever reaches it. (Through a pipe, a
+   sendmail killed half-way - by a timeout, a supervisor - would look to
+   mail-inject like the end of a message, and the part so far would be
+   queued: the kernel closes a dying process's files before it signals
+   its children.) Without a usable temporary directory the message goes
+   through a pipe to a child that dies with this process, which narrows
+   that window but cannot close it. */
 static void __attribute__((noreturn))
 injectdot(char **args)
 {
-    int pi[2], status, r;
+    int pi[2], status, r, fd = tempfile();
     pid_t pid, parent = getpid();
 
     signal(SIGPIPE, SIG_IGN);
+    if (fd != -1) {
+        r = copytodot(fd);
+        if (r == -1) die_temp("unable to read the message");
+        if (r == -2 || lseek(fd, 0, SEEK_SET) == -1) die_temp("unable to write a temporary file");
+        if (dup2(fd, 0) == -1) die_temp("unable to dup");
+        execv(args[0], args);
+        die_temp("unable to run ", args[0]);
+    }
     if (pipe(pi) == -1) die_temp("unable to make a pipe");
     pid = fork();
     if (pid == -1) die_temp("unable to fork");
     if (pid == 0) {
-        /* if this process dies before the dot (killed by a timeout, a
-           supervisor...), mail-inject would see the end of its input and
-           queue the part it has: it is killed too */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent) _exit(111);
         close(pi[1]);
         if (dup2(pi[0], 0) == -1) die_temp("unable to dup");

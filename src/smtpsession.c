@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "buffer.h"
 #include "byte.h"
@@ -19,6 +20,7 @@
 static char inbuf[4096];
 static buffer in;
 static unsigned long tmo = 1200;        /* seconds for each read or write */
+static unsigned long rtmo = 1200;       /* seconds for the next read (getreply) */
 
 /* ---- the network, every wait bounded ---- */
 
@@ -42,7 +44,7 @@ net_read(int fd, char *b, size_t len, buffer *self)
     ssize_t r;
 
     (void)self;
-    if (waitfd(fd, POLLIN, tmo) == -1) return -1;
+    if (waitfd(fd, POLLIN, rtmo) == -1) return -1;
     do r = read(fd, b, len); while (r == -1 && errno == EINTR);
     return r;
 }
@@ -73,30 +75,45 @@ net_write(struct smtpsession *s, const char *p, size_t len)
     return 0;
 }
 
-/* the next reply into s->reply: 0, or -1 (timeout, lost, or garbage) */
+/* the time the next read may wait */
+static void
+readtmo(struct smtpsession *s, unsigned long secs)
+{
+    rtmo = secs;
+    if (s->tls) tls_timeout(secs > 86400 ? 86400 : (unsigned)secs);
+}
+
+/* the next reply into s->reply: 0, or -1 (timeout, lost, or garbage).
+   The whole reply comes within tmo seconds, not each read: a host that
+   drips an endless multiline reply cannot hold the delivery for ever */
 static int
 getreply(struct smtpsession *s)
 {
     static stralloc line;
+    unsigned long end = (unsigned long)time(0) + tmo + 1, now;     /* + the second begun */
     char ch;
-    int r;
+    int r = 0, late = 0;
 
     smtpclient_reset(&s->reply);
     for (;;) {
         stralloc_zero(&line);
         for (;;) {
-            r = buffer_getc(&in, &ch);
-            if (r <= 0) {
-                if (r == -1 && errno == ETIMEDOUT) s->timedout = 1;
-                return -1;
+            if (in.p >= in.n) {         /* the next byte needs a read */
+                now = (unsigned long)time(0);
+                if (now >= end) { late = 1; r = -1; break; }
+                readtmo(s, end - now);
             }
-            if (ch == '\n') break;
-            if (line.len < SMTPCLIENT_LINEMAX && !stralloc_append(&line, &ch)) return -1;
+            r = buffer_getc(&in, &ch);
+            if (r <= 0) { late = r == -1 && errno == ETIMEDOUT; r = -1; break; }
+            if (ch == '\n') { r = 0; break; }
+            if (line.len < SMTPCLIENT_LINEMAX && !stralloc_append(&line, &ch)) { r = -1; break; }
         }
-        r = smtpclient_line(&s->reply, line.s, line.len);
-        if (r < 0) return -1;
-        if (r == 1) return 0;
+        if (r == 0) r = smtpclient_line(&s->reply, line.s, line.len);
+        if (r != 0) break;
     }
+    readtmo(s, tmo);
+    if (late) { s->timedout = 1; errno = ETIMEDOUT; }
+    return r == 1 ? 0 : -1;
 }
 
 static int

@@ -180,7 +180,13 @@ vmail_write(const char *fn, const char *s, size_t len, mode_t mode,
         *why = "out of memory";
         return -1;
     }
-    fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    /* a new file, never one someone linked there (a hard link to a
+       file of root's would be chowned below) */
+    if (unlink(tmp.s) == -1 && errno != ENOENT) {
+        *why = "unable to remove an old temporary file";
+        return -1;
+    }
+    fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd == -1) { *why = "unable to create the temporary file"; return -1; }
     if (fchmod(fd, mode) == -1 || (uid != (uid_t)-1 && fchown(fd, uid, gid) == -1)) {
         close(fd);

@@ -93,4 +93,20 @@ is "$(fenv)" "Fa b@x.example|Tjohn doe@example.com|Tplain@example.com||" "quoted
 inj MAILUSER="$(printf 'ev\r\nRCPT TO:<x@y.z>')" "$H/bin/mail-inject" x@example.net
 case $(cat "$T/fenv") in *"$(printf '\r')"*|*"$(printf '\nR')"*) r=1 ;; *) r=0 ;; esac
 ok $r "a MAILUSER with CR LF: no control byte reaches the envelope ($(fenv | cut -c1-40))"
+# CR LF input is stored with LF line ends (as from mail-smtpd), also when a
+# read ends between the CR and the LF; a CR before anything else stays
+printf 'Subject: crlf\r\nTo: a@example.net\r\n\r\nline one\r\nbare\rcr\r\n' |
+    env -i PATH="$PATH" MAILQUEUE="$T/dump" USER=u "$H/bin/mail-inject" x@example.net
+grep -c "$(printf '\r')\$" "$T/fmsg" > "$T/ncr"
+is "$(cat "$T/ncr")" 0 "CR LF input: no line of the stored message ends in CR"
+grep -q "^bare$(printf '\r')cr\$" "$T/fmsg"; ok $? "a CR inside a line is kept"
+grep -q '^Subject: crlf$' "$T/fmsg" && grep -q '^line one$' "$T/fmsg"; ok $? "header and body lines intact"
+python3 -c '
+import os, sys, time
+sys.stdout.buffer.write(b"Subject: split\r"); sys.stdout.flush(); time.sleep(0.3)
+sys.stdout.buffer.write(b"\n\r"); sys.stdout.flush(); time.sleep(0.3)
+sys.stdout.buffer.write(b"\nbody\r"); sys.stdout.flush(); time.sleep(0.3)
+sys.stdout.buffer.write(b"\n")' | env -i PATH="$PATH" MAILQUEUE="$T/dump" USER=u "$H/bin/mail-inject" x@example.net
+is "$(grep -c "$(printf '\r')" "$T/fmsg")" 0 "CR and LF in different reads: still LF"
+is "$(sed -n '/^Subject: split$/,$p' "$T/fmsg" | tail -1)" "body" "and the body after the empty line"
 done_testing

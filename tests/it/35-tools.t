@@ -131,7 +131,7 @@ line() { echo "$out" | grep "^$1: "; }
 is "$(line me)" "me: from control/me: mx.example.org" "mail-showctl: a set file"
 is "$(line defaulthost)" "defaulthost: default: mx.example.org, the value of me (control/defaulthost missing)" \
     "mail-showctl: a default from me"
-is "$(line databytes)" "databytes: default: 0, no limit (control/databytes missing)" "mail-showctl: a missing number"
+is "$(line databytes)" "databytes: default: 36700160, 35 MiB; 0 in the file means no limit (control/databytes missing)" "mail-showctl: a missing number"
 is "$(line timeoutsmtpd)" "timeoutsmtpd: from control/timeoutsmtpd: 600" "mail-showctl: a set number"
 is "$(line timeoutremote)" "timeoutremote: from control/timeoutremote: BAD: not a number" "mail-showctl: a bad number"
 is "$(line timeoutprogram)" "timeoutprogram: default: 1000, seconds a .qmail program may run; 0: no limit (control/timeoutprogram missing)" \

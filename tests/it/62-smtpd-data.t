@@ -171,6 +171,7 @@ print(h0, h1, reply())
 s.sendall(b'QUIT\r\n'); reply()
 PY
 }
+printf '0\n' > "$H/control/databytes"     # 0: no limit (the default is 35 MiB)
 before=$(nmess)
 set -- $(big 200)
 diag "VmHWM after EHLO ${1} kB, after 200 MB of data ${2} kB"

@@ -58,6 +58,7 @@ export DNSCACHEIP=127.0.0.30
     echo "helo.test:[127.0.0.38]:$P"
     echo "dots.test:[127.0.0.31]:$P"
     echo "sink.test:[127.0.0.38]:$P2"
+    echo "drip.test:[127.0.0.49]:$P"
     echo "v6.test:[::1]:$P"
     echo "broken.test:[127.0.0.31:x"
 } > "$H/control/smtproutes"
@@ -80,6 +81,7 @@ peer rcpt 127.0.0.36 --pipelining --size 100000 --defer-once later@rcpt.test \
 peer bounce 127.0.0.37
 peer helo 127.0.0.38 --helo-only
 peer hang 127.0.0.39 --hang
+peer drip 127.0.0.49 --drip
 peer v6 ::1
 mkdir -p "$T/sink"; chmod 777 "$T/sink"
 smtp-sink -u nobody -d "$T/sink/%M." -h sink.test 127.0.0.38:$P2 100 2>"$T/sink.err" &
@@ -252,6 +254,14 @@ grep -q "$(tail -c 60 "$T/big.msg" | head -1 | tr -d '\n')" "$S" 2>/dev/null; ok
 msg v6 | send a@test.example u@v6.test
 waitfor 30 done_for u@v6.test ": success:"; ok $? "v6.test: delivered over IPv6 to [::1]"
 delivery u@v6.test | grep -q "\[::1\] said: 250"; ok $? "the text names ::1"
+
+# ---- a host that drips an endless EHLO reply: the reply as a whole is timed ----
+msg drip | send a@test.example u@drip.test
+t0=$(date +%s)
+waitfor 30 done_for u@drip.test ": deferral:"; ok $? "drip.test: a reply line a second, for ever: deferral"
+t1=$(date +%s)
+[ $((t1 - t0)) -le 12 ]; ok $? "after timeoutremote (5 s) for the whole reply, not per line: took $((t1 - t0)) s"
+delivery u@drip.test | grep -q "Timeout talking to"; ok $? "the text says timeout"
 
 # ---- bad control file ----
 msg broken | send a@test.example u@broken.test

@@ -17,6 +17,7 @@ ap.add_argument("--pipelining", action="store_true")
 ap.add_argument("--smtputf8", action="store_true")
 ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--hang", action="store_true", help="say nothing after the greeting")
+ap.add_argument("--drip", action="store_true", help="answer EHLO with a line a second, for ever")
 ap.add_argument("--rcpt-fail", action="append", default=[], help="ADDR=REPLY")
 ap.add_argument("--defer-once", action="append", default=[], help="ADDR: 450 the first time")
 ap.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
@@ -85,6 +86,11 @@ def session(c):
         log(line.rstrip(b"\r\n"))
         cmd = line.decode("latin-1").rstrip("\r\n")
         verb = cmd[:4].upper()
+        if verb == "EHLO" and a.drip:
+            for i in range(120):
+                say("250-drip %d" % i)
+                time.sleep(1)
+            return
         if verb == "EHLO":
             if a.helo_only:
                 say("502 command not implemented")

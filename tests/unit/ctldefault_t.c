@@ -62,7 +62,7 @@ main(void)
     ok(ctldefault_line(&sa, "nosuch") == -1 && errno == EINVAL,
        "an unknown name is refused");
 
-    ok(ctldefault_num(&u, "databytes") == 0 && u == 0, "databytes default 0");
+    ok(ctldefault_num(&u, "databytes") == 0 && u == 36700160, "databytes default 35 MiB");
     ok(ctldefault_num(&u, "queuelifetime") == 0 && u == 604800, "queuelifetime default");
     ok(ctldefault_num(&u, "timeoutconnect") == 0 && u == 60, "timeoutconnect default");
     ok(ctldefault_num(&u, "concurrencyremote") == 0 && u == 20, "concurrencyremote default");

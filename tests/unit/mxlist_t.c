@@ -46,7 +46,7 @@ test_order(void)
         ip4(ip, 1); mxlist_add(&l, ip, 20, "c.test", 5);
         ip4(ip, 2); mxlist_add(&l, ip, 10, "a.test", (unsigned long)(round * 7919) % 13);
         ip4(ip, 3); mxlist_add(&l, ip, 10, "b.test", (unsigned long)(round * 104729) % 11);
-        ip4(ip, 3); mxlist_add(&l, ip, 5, "dup.test", 0);
+        ip4(ip, 3); mxlist_add(&l, ip, 30, "dup.test", 0);
         mxlist_sort(&l);
         if (l.n != 3 || l.a[2].pref != 20) break;
         ++firsts[l.a[0].ip[15] == 2 ? 0 : 1];
@@ -63,6 +63,19 @@ test_order(void)
         mxlist_add(&l, ip, 0, "x.test", 0);
     }
     ok(l.n == MXLIST_MAX, "bounded");
+    /* DNS order is not preference order: a full list of worse hosts
+       still takes the best one, and a repeat keeps its best preference */
+    mxlist_reset(&l);
+    for (i = 0; i < MXLIST_MAX; ++i) {
+        ip4(ip, 1); ip[14] = (char)i;
+        mxlist_add(&l, ip, 50, "far.test", 0);
+    }
+    ip4(ip, 9); mxlist_add(&l, ip, 10, "best.test", 0);
+    ip4(ip, 1); ip[14] = 3; mxlist_add(&l, ip, 5, "again.test", 0);
+    mxlist_sort(&l);
+    ok(l.n == MXLIST_MAX && l.a[0].pref == 5 && l.a[1].pref == 10 && l.a[1].ip[15] == 9
+       && !strcmp(l.names.s + l.a[0].name, "again.test"),
+       "full list: the better MX comes in, a repeated address gets its better preference");
 }
 
 static void
