@@ -47,6 +47,7 @@ ls -l "$H"
 say "a mailbox: users/assign sends demo@demo.kirim.test to $rcpt, home $D/mailbox"
 M=$D/mailbox
 rm -rf "$M"; mkdir -p "$M"
+chmod 755 "$M"      # whatever the umask: mail-local defers for a group-writable home
 if [ "$(id -u)" = 0 ]; then
     chown "$rcpt:" "$M"
     setpriv --reuid="$rcpt" --regid="$(id -g "$rcpt")" --clear-groups "$H/bin/maildirmake" "$M/Maildir"
