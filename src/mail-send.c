@@ -666,7 +666,6 @@ finish(int m)
 {
     unsigned long id = msgs[m].id, birth = msgs[m].birth;
     int keep = (msgs[m].flags & M_KEEPMESS) != 0;
-
     int r = readinfo(id, &birth, &bsender);
 
     if (r == -1 && !keep) {     /* for now, perhaps: the bounce waits, the message too */

@@ -283,6 +283,7 @@ injectdot(char **args)
         if (r == -1) die_temp("unable to read the message");
         if (r == -2 || lseek(fd, 0, SEEK_SET) == -1) die_temp("unable to write a temporary file");
         if (dup2(fd, 0) == -1) die_temp("unable to dup");
+        if (fd != 0) close(fd);     /* not passed on to mail-queue or a filter */
         execv(args[0], args);
         die_temp("unable to run ", args[0]);
     }
