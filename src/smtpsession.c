@@ -14,6 +14,7 @@
 #include "ip6.h"
 #include "socket.h"
 #include "str.h"
+#include "addrlist.h"
 #include "tls.h"
 #include "smtpsession.h"
 
@@ -400,46 +401,19 @@ senddata(struct smtpsession *s, struct smtpsession_msg *m)
     }
 }
 
-/* RFC 5321 4.1.2: atext */
-static int
-atext(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || (c && byte_chr("!#$%&'*+-/=?^_`{|}~", 19, (char)c) < 19);
-}
-
-/* s[0..n) is a Dot-string: atoms joined by single dots */
-static int
-dotstring(const char *s, size_t n)
-{
-    size_t i;
-
-    if (!n || s[0] == '.' || s[n - 1] == '.') return 0;
-    for (i = 0; i < n; ++i) {
-        if (s[i] == '.') { if (s[i + 1] == '.') return 0; continue; }
-        if (!atext((unsigned char)s[i])) return 0;
-    }
-    return 1;
-}
-
 /* addr as RFC 5321 wants it between < and >. Addresses are stored
    unquoted (as mail-smtpd and qmail keep them), so a local part that is
-   no Dot-string is quoted again here, '"' and '\' escaped: otherwise
-   "john doe"@x would go out broken and "x> SIZE=1"@y would add a
-   parameter of the sender's choosing. mail-remote refuses addresses
-   with control bytes before it gets here. */
+   no dot-atom is quoted again here (addrlist_catlocal: '"' and '\\'
+   escaped): otherwise "john doe"@x would go out broken and "x> SIZE=1"@y
+   would add a parameter of the sender's choosing. mail-remote refuses
+   addresses with control bytes before it gets here. */
 static int
 addrcat(stralloc *sa, const char *addr)
 {
-    size_t len = str_len(addr), at = byte_rchr(addr, len, '@'), i;
+    size_t len = str_len(addr), at = byte_rchr(addr, len, '@');
 
-    if (!len || dotstring(addr, at)) return stralloc_cats(sa, addr);
-    if (!stralloc_append(sa, "\"")) return 0;
-    for (i = 0; i < at; ++i) {
-        if ((addr[i] == '"' || addr[i] == '\\') && !stralloc_append(sa, "\\")) return 0;
-        if (!stralloc_append(sa, addr + i)) return 0;
-    }
-    return stralloc_append(sa, "\"") && stralloc_cats(sa, addr + at);
+    if (!len) return 1;
+    return addrlist_catlocal(sa, addr, at) && stralloc_cats(sa, addr + at);
 }
 
 static int
