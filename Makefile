@@ -45,7 +45,7 @@ CRYPTPROGS := mail-checkpw mail-passwd mail-account
 DEPPKGS := build-essential libowfat-dev libbearssl-dev tinycdb \
           ucspi-tcp-ipv6 daemontools swaks libnet-ssleay-perl mandoc perl python3 openssl fetchmail \
           dnsmasq-base postfix \
-          dovecot-imapd
+          dovecot-imapd strace
 
 .PHONY: all clean install instcheck setup check check-asan unit it demo deps bench fuzz torture
 all: $(BINS) $(MANS) $(UNITS) $(REPLAYS)
